@@ -1,0 +1,32 @@
+"""hubmodels: TensorFlow Hub modules and SavedModels as tf-keras (Keras 2) models.
+
+Public names are imported lazily, so `import hubmodels` does not load TensorFlow.
+Importing a name that needs TensorFlow also registers the `hubmodels://` scheme
+with tensorflow_hub's resolver.
+"""
+
+import importlib
+
+__version__ = "0.1.0"
+
+_PUBLIC = {
+    "Module": "hubmodels.hub.module",
+    "resolve": "hubmodels.hub.handles",
+    "HubModelsError": "hubmodels.errors",
+}
+
+__all__ = sorted(_PUBLIC)
+
+
+def __getattr__(name):
+    try:
+        module_name = _PUBLIC[name]
+    except KeyError:
+        raise AttributeError(f"module 'hubmodels' has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(module_name), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_PUBLIC))

@@ -1,0 +1,26 @@
+"""Shared test set-up: tf-keras selected first, every test seeded, fixture paths."""
+
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from hubmodels._keras import tf
+
+SHARED_REAL = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "real"
+
+
+@pytest.fixture(autouse=True)
+def _seed():
+    random.seed(0)
+    np.random.seed(0)
+    tf.random.set_seed(0)
+
+
+@pytest.fixture
+def real_fixtures() -> Path:
+    """../shared/fixtures/real: real SavedModels made by TensorFlow's projects."""
+    if not SHARED_REAL.is_dir():
+        pytest.skip(f"{SHARED_REAL} is absent (fresh clone outside CI)")
+    return SHARED_REAL
