@@ -18,6 +18,15 @@ _PUBLIC = {
 __all__ = sorted(_PUBLIC)
 
 
+def _install_zoo_scheme():
+    from hubmodels.hub import registration
+
+    registration.install()
+
+
+_install_zoo_scheme()
+
+
 def __getattr__(name):
     try:
         module_name = _PUBLIC[name]

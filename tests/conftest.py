@@ -24,3 +24,17 @@ def real_fixtures() -> Path:
     if not SHARED_REAL.is_dir():
         pytest.skip(f"{SHARED_REAL} is absent (fresh clone outside CI)")
     return SHARED_REAL
+
+
+@pytest.fixture(scope="session")
+def keras_savedmodel(tmp_path_factory):
+    from tests.saved_models import write_keras_savedmodel
+
+    return write_keras_savedmodel(tmp_path_factory.mktemp("keras") / "model")
+
+
+@pytest.fixture(scope="session")
+def reusable_savedmodel(tmp_path_factory):
+    from tests.saved_models import write_reusable_savedmodel
+
+    return write_reusable_savedmodel(tmp_path_factory.mktemp("reusable") / "model")

@@ -6,8 +6,8 @@ read this one registry. Entries live in the modules listed in `catalog.py`.
 
 import dataclasses
 import importlib
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from hubmodels.errors import ZooError
 

@@ -1,0 +1,85 @@
+"""The hubmodels command: inspect prints the fixtures' signatures; errors are one line."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from hubmodels import cli
+
+
+def test_inspect_half_plus_two_archive(real_fixtures, capsys, tmp_path, monkeypatch):
+    monkeypatch.setenv("HUBMODELS_HOME", str(tmp_path))
+    assert cli.main(["inspect", str(real_fixtures / "half_plus_two_v1.tar.gz")]) == 0
+    out = capsys.readouterr().out
+    assert "Format: TF1 Hub module" in out
+    assert "Variables: 2 (8 B)" in out
+    assert "default: <hub.ParsedTensorInfo shape=<unknown> dtype=float32 is_sparse=False>" in out
+
+
+def test_inspect_serving_model_lists_five_signatures(real_fixtures, capsys):
+    folder = real_fixtures / "saved_model_half_plus_two_cpu" / "00000123"
+    assert cli.main(["inspect", str(folder), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["format"] == "TF1 SavedModel" and report["tag_sets"] == [["serve"]]
+    signatures = report["meta_graphs"][0]["signatures"]
+    assert sorted(signatures) == [
+        "classify_x_to_y",
+        "regress_x2_to_y3",
+        "regress_x_to_y",
+        "regress_x_to_y2",
+        "serving_default",
+    ]
+    assert signatures["serving_default"]["inputs"]["x"] == {
+        "shape": [None, 1],
+        "dtype": "float32",
+        "is_sparse": False,
+    }
+    assert signatures["classify_x_to_y"]["outputs"]["scores"]["shape"] == [None, 1]
+    assert report["variables"]["count"] == 5
+
+
+def test_inspect_one_signature(real_fixtures, capsys):
+    folder = real_fixtures / "saved_model_half_plus_two_cpu" / "00000123"
+    assert cli.main(["inspect", str(folder), "--signature", "regress_x2_to_y3"]) == 0
+    out = capsys.readouterr().out
+    assert "regress_x2_to_y3" in out and "serving_default\n" not in out
+
+
+def test_inspect_reusable_savedmodel_shows_call(reusable_savedmodel, capsys):
+    assert cli.main(["inspect", str(reusable_savedmodel)]) == 0
+    out = capsys.readouterr().out
+    assert "Format: TF2 SavedModel" in out
+    assert "images: <hub.ParsedTensorInfo shape=(?, 4) dtype=float32 is_sparse=False>" in out
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["inspect", "/no/such/module"], "no module at '/no/such/module'"),
+        (["inspect", "https://tfhub.dev/google/x/1"], "tfhub.dev is unreachable"),
+    ],
+)
+def test_errors_are_one_line_without_traceback(args, message, tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "hubmodels.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={
+            "TFHUB_CACHE_DIR": str(tmp_path),
+            "PATH": "/usr/bin:/bin",
+            "HUBMODELS_HOME": str(tmp_path),
+        },
+    )
+    assert result.returncode == 1
+    errors = [line for line in result.stderr.splitlines() if line.startswith("hubmodels:")]
+    assert len(errors) == 1 and message in errors[0]
+    assert "Traceback" not in result.stderr
+
+
+def test_unknown_signature_error(real_fixtures, capsys):
+    folder = real_fixtures / "saved_model_half_plus_two_cpu" / "00000123"
+    assert cli.main(["inspect", str(folder), "--signature", "nope"]) == 1
+    assert "no signature 'nope'; available: ['classify_x_to_y'" in capsys.readouterr().err

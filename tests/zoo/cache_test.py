@@ -1,0 +1,73 @@
+"""Zoo builds: on first use, atomic, once across processes, redone on a new source version."""
+
+import multiprocessing
+
+import pytest
+
+from hubmodels.errors import ZooError
+from hubmodels.hub import card
+from hubmodels.zoo import cache, registry
+from tests.zoo import tiny_entries
+
+
+@pytest.fixture(autouse=True)
+def _own_home(tmp_path, monkeypatch):
+    monkeypatch.setenv("HUBMODELS_HOME", str(tmp_path / "home"))
+    tiny_entries.register_all()
+
+
+def test_build_on_first_use_writes_a_card():
+    folder = cache.ensure_built(tiny_entries.SCALE, quiet=True)
+    assert (folder / "saved_model.pb").is_file()
+    written = card.read(folder)
+    assert written["name"] == tiny_entries.SCALE and written["category"] == "test"
+    assert cache.ensure_built(tiny_entries.SCALE, quiet=True) == folder
+    assert tiny_entries.build_count() == 1
+
+
+def test_crashed_build_leaves_nothing_that_loads(tmp_path):
+    with pytest.raises(RuntimeError, match="disk full"):
+        cache.ensure_built(tiny_entries.CRASHING, quiet=True)
+    entry = registry.get(tiny_entries.CRASHING)
+    assert not cache.module_dir(entry).exists()
+    assert not any(cache.module_dir(entry).parent.glob("*/saved_model.pb"))
+
+
+def test_new_source_version_rebuilds(monkeypatch):
+    entry = registry.get(tiny_entries.SCALE)
+    old = cache.ensure_built(entry.name, quiet=True)
+    newer = registry.ZooEntry(**{**entry.__dict__, "revision": entry.revision + 1})
+    monkeypatch.setitem(registry._ENTRIES, entry.name, newer)
+    new = cache.ensure_built(entry.name, quiet=True)
+    assert new != old and new.is_dir() and not old.exists()
+
+
+def _build_in_child(home, queue):
+    import os
+
+    os.environ["HUBMODELS_HOME"] = home
+    tiny_entries.register_all()
+    queue.put(str(cache.ensure_built(tiny_entries.SLOW, quiet=True)))
+
+
+def test_two_processes_building_at_once_end_with_one_copy(tmp_path, monkeypatch):
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    home = str(tmp_path / "home")
+    children = [context.Process(target=_build_in_child, args=(home, queue)) for _ in range(2)]
+    for child in children:
+        child.start()
+    for child in children:
+        child.join(180)
+        assert child.exitcode == 0
+    folders = {queue.get(timeout=5), queue.get(timeout=5)}
+    assert len(folders) == 1
+    builds = tmp_path / "home" / "zoo" / tiny_entries.SLOW
+    monkeypatch.setenv("HUBMODELS_HOME", home)
+    assert tiny_entries.build_count() == 1
+    assert [p.name for p in builds.iterdir() if p.is_dir()] == [folders.pop().split("/")[-1]]
+
+
+def test_unknown_name_lists_known_modules():
+    with pytest.raises(ZooError, match="no zoo module named 'nope'.*known modules:.*test/scale"):
+        cache.ensure_built("nope")
