@@ -13,6 +13,10 @@ _PUBLIC = {
     "Module": "hubmodels.hub.module",
     "resolve": "hubmodels.hub.handles",
     "HubModelsError": "hubmodels.errors",
+    "image_classifier": "hubmodels.tasks.image",
+    "feature_vector_classifier": "hubmodels.tasks.image",
+    "predict_top_k": "hubmodels.tasks.image",
+    "trainable_report": "hubmodels.tasks.image",
 }
 
 __all__ = sorted(_PUBLIC)

@@ -38,3 +38,10 @@ def reusable_savedmodel(tmp_path_factory):
     from tests.saved_models import write_reusable_savedmodel
 
     return write_reusable_savedmodel(tmp_path_factory.mktemp("reusable") / "model")
+
+
+@pytest.fixture(scope="session")
+def tiny_image_module(tmp_path_factory):
+    from tests.saved_models import write_tiny_image_module
+
+    return write_tiny_image_module(tmp_path_factory.mktemp("tiny_image") / "module")

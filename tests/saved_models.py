@@ -83,3 +83,46 @@ def write_old_tf1_savedmodel(path: Path, bad_signature: str = "") -> Path:
             builder.add_meta_graph_and_variables(session, ["serve"], signature_def_map=signatures)
             builder.save()
     return path
+
+
+class _TinyImageNet(tf.Module):
+    """images float32 [batch, 32, 32, 3] -> features [batch, 8]; blocks block1, block2 with BN."""
+
+    def __init__(self):
+        super().__init__()
+        init = tf.random.stateless_normal
+        self.kernels = [
+            tf.Variable(init([3, 3, 3, 4], seed=[1, 1]) * 0.3, name="tiny/block1/conv/kernel"),
+            tf.Variable(init([3, 3, 4, 8], seed=[2, 2]) * 0.3, name="tiny/block2/conv/kernel"),
+        ]
+        self.gammas = [
+            tf.Variable(tf.ones([c]), name=f"tiny/block{i}/bn/gamma") for i, c in ((1, 4), (2, 8))
+        ]
+        self.means = [
+            tf.Variable(tf.zeros([c]), trainable=False, name=f"tiny/block{i}/bn/moving_mean")
+            for i, c in ((1, 4), (2, 8))
+        ]
+
+    def forward(self, images, training):
+        x = images
+        for kernel, gamma, mean in zip(self.kernels, self.gammas, self.means):
+            x = tf.nn.conv2d(x, kernel, strides=2, padding="SAME")
+            if training:
+                batch_mean = tf.reduce_mean(x, axis=[0, 1, 2])
+                mean.assign(0.9 * mean + 0.1 * batch_mean)
+                x = (x - batch_mean) * gamma
+            else:
+                x = (x - mean) * gamma
+            x = tf.nn.relu(x)
+        return tf.reduce_mean(x, axis=[1, 2])
+
+
+def write_tiny_image_module(path: Path) -> Path:
+    """A reusable SavedModel on 32x32 images with block-scoped variables and batch norm."""
+    net = _TinyImageNet()
+    spec = tf.TensorSpec([None, 32, 32, 3], tf.float32, name="images")
+    net.__call__ = tf.function(lambda images, training=False: net.forward(images, training))
+    for training in (False, True):
+        net.__call__.get_concrete_function(spec, training)
+    tf.saved_model.save(net, str(path), signatures={})
+    return path

@@ -23,6 +23,9 @@ class ModuleLayer(keras.layers.Layer):
       trainable: train the module's trainable variables (those kept by
         `trainable_filter(name)` when given).
       tags: TF1 tag set when `module` is a handle, e.g. {"train"}.
+      module_training: run a reusable TF2 module in training mode while the
+        model trains (batch norm on batch statistics, moving averages updated).
+        False (default) keeps batch-norm statistics frozen during fine-tuning.
     """
 
     def __init__(
@@ -34,6 +37,7 @@ class ModuleLayer(keras.layers.Layer):
         trainable=False,
         trainable_filter=None,
         tags=None,
+        module_training=False,
         **kwargs,
     ):
         super().__init__(trainable=trainable, **kwargs)
@@ -43,6 +47,7 @@ class ModuleLayer(keras.layers.Layer):
         self.signature = signature or module.default_signature_name()
         self.output_key = output_key
         self.as_dict = as_dict
+        self.module_training = module_training
         self._tags = None if tags is None else sorted(tags)
         module._signature(self.signature)  # fails early on an unknown signature
         candidates = {id(v) for v in module._model.trainable}
@@ -64,7 +69,7 @@ class ModuleLayer(keras.layers.Layer):
             )
 
     def call(self, inputs, training=None):
-        training = bool(training) and self.trainable
+        training = bool(training) and self.trainable and self.module_training
         outputs = self.module(inputs, signature=self.signature, as_dict=True, training=training)
         if self.as_dict:
             return outputs
