@@ -1,1 +1,3 @@
 """Imports every module that registers zoo entries (see registry.py)."""
+
+from hubmodels.zoo import efficientnet_lite  # noqa: F401
