@@ -17,6 +17,7 @@ _PUBLIC = {
     "feature_vector_classifier": "hubmodels.tasks.image",
     "predict_top_k": "hubmodels.tasks.image",
     "trainable_report": "hubmodels.tasks.image",
+    "fit": "hubmodels.train",
 }
 
 __all__ = sorted(_PUBLIC)

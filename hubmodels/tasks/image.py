@@ -10,6 +10,7 @@ from hubmodels.hub.augmentation import AugmentationLayer
 from hubmodels.hub.layer import ModuleLayer
 from hubmodels.hub.module import Module
 from hubmodels.labels import fit_to_outputs, module_labels, read_labels
+from hubmodels.task_model import TaskModel
 
 
 def image_size_of(module: Module, signature=None):
@@ -42,11 +43,10 @@ def image_classifier(handle, signature=None, output_key=None, labels=None, softm
     inputs = _image_input(image_size_of(module, signature))
     logits = ModuleLayer(module, signature=signature, output_key=output_key, name="module")(inputs)
     outputs = keras.layers.Softmax(name="probs")(logits) if softmax else logits
-    model = keras.Model(inputs, outputs, name="image_classifier")
     names = read_labels(labels) if labels is not None else module_labels(module.path)
     origin = "the labels given" if labels is not None else f"module {module.handle}"
-    model.class_names = fit_to_outputs(names, outputs.shape[-1], origin)
-    return model
+    class_names = fit_to_outputs(names, outputs.shape[-1], origin)
+    return TaskModel(inputs, outputs, class_names=class_names, name="image_classifier")
 
 
 def predict_top_k(model, images, k=5, batch_size=32):
@@ -79,6 +79,7 @@ def feature_vector_classifier(
     image_size=None,
     train_batch_norm=False,
     tags=None,
+    class_names=None,
 ):
     """Transfer learning: images -> [augmentation] -> module features -> dense head.
 
@@ -93,6 +94,7 @@ def feature_vector_classifier(
     head: hidden layer sizes of the dense head, e.g. (256,).
     train_batch_norm: let unfrozen batch norm use batch statistics and update
       its moving averages (default: frozen statistics).
+    class_names: names of the classes, kept on the model (e.g. from hubmodels.data).
     """
     module = Module(handle, trainable=True, tags=tags)
     size = image_size_of(module, signature) or (tuple(image_size) if image_size else None)
@@ -117,9 +119,13 @@ def feature_vector_classifier(
         name="module",
     )(x)
     outputs = dense_head(num_classes, multi_label, dropout, head)(features)
-    model = keras.Model(inputs, outputs, name="feature_vector_classifier")
-    model.multi_label = multi_label
-    return model
+    return TaskModel(
+        inputs,
+        outputs,
+        class_names=class_names,
+        multi_label=multi_label,
+        name="feature_vector_classifier",
+    )
 
 
 def trainable_report(model) -> dict:
