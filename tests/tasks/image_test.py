@@ -101,3 +101,25 @@ def test_1001_outputs_get_background_first():
 
     names = fit_to_outputs([f"c{i}" for i in range(1000)], 1001, "test")
     assert names[0] == "background" and names[1] == "c0" and len(names) == 1001
+
+
+def test_augmentation_runs_only_in_training_and_resizes(tiny_image_module, tmp_path, monkeypatch):
+    monkeypatch.setenv("HUBMODELS_HOME", str(tmp_path))
+    model = hubmodels.feature_vector_classifier(
+        str(tiny_image_module), 2, augmentation="crop_color", dropout=0.0
+    )
+    big = np.random.default_rng(0).uniform(0, 1, (2, 48, 40, 3)).astype("float32")
+    augmented = model.get_layer("augmentation")(big, training=True)
+    plain = model.get_layer("augmentation")(big, training=False)
+    assert augmented.shape == plain.shape == (2, 32, 32, 3)
+    np.testing.assert_allclose(plain, keras.layers.Resizing(32, 32)(big), atol=1e-5)
+    assert not np.allclose(augmented, plain)
+    np.testing.assert_allclose(model(big, training=False), model(big, training=False))
+    history = hubmodels.fit(model, _dataset_of(big), epochs=1, verbose=0)
+    assert np.isfinite(history.history["loss"][0])
+
+
+def _dataset_of(images):
+    from hubmodels._keras import tf
+
+    return tf.data.Dataset.from_tensor_slices((images, np.array([0, 1]))).batch(2)
