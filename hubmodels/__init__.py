@@ -18,6 +18,8 @@ _PUBLIC = {
     "predict_top_k": "hubmodels.tasks.image",
     "trainable_report": "hubmodels.tasks.image",
     "fit": "hubmodels.train",
+    "save_model": "hubmodels.export",
+    "load_model": "hubmodels.export",
 }
 
 __all__ = sorted(_PUBLIC)
