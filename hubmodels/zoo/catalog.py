@@ -1,3 +1,3 @@
 """Imports every module that registers zoo entries (see registry.py)."""
 
-from hubmodels.zoo import augmentation, efficientnet_lite  # noqa: F401
+from hubmodels.zoo import augmentation, efficientnet_lite, minilm  # noqa: F401
