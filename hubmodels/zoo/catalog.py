@@ -1,3 +1,11 @@
 """Imports every module that registers zoo entries (see registry.py)."""
 
 from hubmodels.zoo import augmentation, efficientnet_lite, minilm  # noqa: F401
+from hubmodels.zoo.standins import (  # noqa: F401
+    elmo,
+    faster_rcnn,
+    i3d,
+    inception_v3,
+    progan,
+    resnet_v2_50,
+)
