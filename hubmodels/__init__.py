@@ -18,6 +18,7 @@ _PUBLIC = {
     "predict_top_k": "hubmodels.tasks.image",
     "trainable_report": "hubmodels.tasks.image",
     "fit": "hubmodels.train",
+    "data": "hubmodels",
     "save_model": "hubmodels.export",
     "load_model": "hubmodels.export",
 }
@@ -39,7 +40,10 @@ def __getattr__(name):
         module_name = _PUBLIC[name]
     except KeyError:
         raise AttributeError(f"module 'hubmodels' has no attribute {name!r}") from None
-    value = getattr(importlib.import_module(module_name), name)
+    if module_name == "hubmodels":  # a subpackage, e.g. hubmodels.data
+        value = importlib.import_module(f"hubmodels.{name}")
+    else:
+        value = getattr(importlib.import_module(module_name), name)
     globals()[name] = value
     return value
 

@@ -112,6 +112,11 @@ def parser() -> argparse.ArgumentParser:
     build = zoo_commands.add_parser("build", help="build zoo modules into the cache")
     build.add_argument("names", nargs="*", help="zoo modules (default: all)")
     build.set_defaults(run=_zoo_build)
+
+    from hubmodels import cli_image, quickstart
+
+    cli_image.add_commands(commands)
+    quickstart.add_command(commands)
     return main
 
 

@@ -73,8 +73,8 @@ def image_size_for(module, signature=None) -> tuple:
     module: a hubmodels Module or a handle. Raises InputError when the module accepts
     any size: then choose image_size yourself.
     """
+    from hubmodels.hub.image_input import image_size_of
     from hubmodels.hub.module import Module
-    from hubmodels.tasks.image import image_size_of
 
     if not isinstance(module, Module):
         module = Module(module)

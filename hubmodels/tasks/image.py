@@ -7,23 +7,11 @@ from hubmodels.errors import InputError
 from hubmodels.heads import dense_head
 from hubmodels.hub import unfreeze as unfreezing
 from hubmodels.hub.augmentation import AugmentationLayer
+from hubmodels.hub.image_input import image_size_of
 from hubmodels.hub.layer import ModuleLayer
 from hubmodels.hub.module import Module
 from hubmodels.labels import fit_to_outputs, module_labels, read_labels
 from hubmodels.task_model import TaskModel
-
-
-def image_size_of(module: Module, signature=None):
-    """(height, width) of the module's image input, or None when it accepts any size."""
-    infos = module.get_input_info_dict(signature)
-    info = infos.get("images") or next(iter(infos.values()))
-    if info.shape.rank != 4:
-        raise InputError(
-            f"module {module.handle} does not take images: its input is {info} "
-            "(expected [batch, height, width, 3])"
-        )
-    height, width = info.shape.as_list()[1:3]
-    return None if height is None or width is None else (height, width)
 
 
 def _image_input(size):

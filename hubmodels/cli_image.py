@@ -1,0 +1,177 @@
+"""`hubmodels classify`, `train` and `predict`: the image tasks on the command line."""
+
+import json
+from pathlib import Path
+
+from hubmodels.errors import InputError
+
+
+def load_images(paths, image_size):
+    """float32 [n, height, width, 3] in [0, 1]; InputError naming a missing or bad file."""
+    import numpy as np
+
+    from hubmodels._keras import tf
+    from hubmodels.data.decode import decode_image, file_problem
+
+    images = []
+    for path in paths:
+        problem = file_problem(str(path))
+        if problem:
+            raise InputError(f"image {path}: {problem}")
+        try:
+            images.append(decode_image(str(path), image_size).numpy())
+        except tf.errors.InvalidArgumentError as err:
+            raise InputError(f"image {path} cannot be decoded: {err.message}") from None
+    return np.stack(images)
+
+
+def _print_top_k(paths, results, as_json):
+    if as_json:
+        rows = [
+            {
+                "image": str(p),
+                "top_k": [{"label": label, "score": round(score, 6)} for label, score in r],
+            }
+            for p, r in zip(paths, results)
+        ]
+        print(json.dumps(rows, indent=2))
+        return
+    for path, result in zip(paths, results):
+        print(path)
+        for label, score in result:
+            print(f"  {score:7.2%}  {label}")
+
+
+def classify(args) -> None:
+    import hubmodels
+    from hubmodels.hub.image_input import image_size_of
+
+    model = hubmodels.image_classifier(
+        args.module, signature=args.signature, output_key=args.output_key, labels=args.labels
+    )
+    size = image_size_of(model.get_layer("module").module, args.signature)
+    if size is None:
+        raise InputError(f"module {args.module} accepts any image size; it cannot pick one")
+    results = hubmodels.predict_top_k(model, load_images(args.images, size), k=args.top)
+    _print_top_k(args.images, results, args.json)
+
+
+def predict(args) -> None:
+    import hubmodels
+
+    model = hubmodels.load_model(args.model)
+    size = tuple(model.inputs[0].shape[1:3])
+    results = hubmodels.predict_top_k(model, load_images(args.images, size), k=args.top)
+    _print_top_k(args.images, results, args.json)
+
+
+def _unfreeze_arg(text):
+    """ "none" | "all" | N (last N blocks) | comma-separated scopes or regexes."""
+    if text is None or text == "none":
+        return None
+    if text == "all":
+        return True
+    if text.isdigit():
+        return int(text)
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def train(args) -> None:
+    import hubmodels
+    from hubmodels import data
+
+    out = Path(args.out)
+    if out.exists() and any(out.iterdir()) and not args.overwrite:
+        raise InputError(f"{out} exists; choose another --out or pass --overwrite")
+    size = data.image_size_for(args.module)
+    options = dict(
+        batch_size=args.batch_size,
+        validation_split=args.validation_split,
+        seed=args.seed,
+        skip_errors=args.skip_errors,
+    )
+    source = Path(args.data)
+    if source.suffix.lower() == ".csv":
+        separator = args.label_separator if args.multi_label else None
+        images = data.from_csv(source, size, label_separator=separator, **options)
+    elif args.multi_label:
+        raise InputError("--multi-label needs a CSV file (path,label with separated labels)")
+    else:
+        images = data.from_folder(source, size, **options)
+    model = hubmodels.feature_vector_classifier(
+        args.module,
+        images.num_classes,
+        multi_label=images.multi_label,
+        unfreeze=_unfreeze_arg(args.unfreeze),
+        augmentation=args.augment,
+        class_names=images.class_names,
+    )
+    backup = out.parent / f".{out.name}.training-backup"
+    history = hubmodels.fit(
+        model,
+        images.train,
+        images.validation,
+        epochs=args.epochs,
+        learning_rate=args.learning_rate,
+        module_learning_rate=args.module_learning_rate,
+        checkpoint_dir=backup,
+        verbose=1 if not args.json else 0,
+    )
+    hubmodels.save_model(model, out, overwrite=args.overwrite)
+    final = {k: round(float(v[-1]), 4) for k, v in history.history.items()}
+    summary = {
+        "model": str(out),
+        "classes": images.class_names,
+        "train_images": images.num_train,
+        "validation_images": images.num_validation,
+        "final_metrics": final,
+    }
+    print(
+        json.dumps(summary, indent=2)
+        if args.json
+        else f"Saved {out} ({images.num_classes} classes, {images.num_train} training images); "
+        + ", ".join(f"{k} {v}" for k, v in final.items())
+    )
+
+
+def add_commands(commands) -> None:
+    """Registers classify, train and predict on the `hubmodels` argument parser."""
+    classify_parser = commands.add_parser("classify", help="top-k labels of images")
+    classify_parser.add_argument("--module", required=True, help="an image classification module")
+    classify_parser.add_argument("images", nargs="+", help="image files")
+    classify_parser.add_argument("--top", type=int, default=5)
+    classify_parser.add_argument("--signature", help="module signature (default: default)")
+    classify_parser.add_argument("--output-key", help="signature output with the logits")
+    classify_parser.add_argument("--labels", help="labels file, one per line")
+    classify_parser.add_argument("--json", action="store_true")
+    classify_parser.set_defaults(run=classify)
+
+    train_parser = commands.add_parser("train", help="fine-tune a feature-vector module")
+    train_parser.add_argument("--module", required=True, help="a feature-vector module")
+    train_parser.add_argument("--data", required=True, help="folder of class folders, or a CSV")
+    train_parser.add_argument("--out", required=True, help="folder for the exported model")
+    train_parser.add_argument("--multi-label", action="store_true", help="CSV with several labels")
+    train_parser.add_argument("--label-separator", default=" ", help="for --multi-label CSVs")
+    train_parser.add_argument(
+        "--unfreeze",
+        default="none",
+        help="none, all, N (last N blocks) or scopes/regexes, comma-separated",
+    )
+    train_parser.add_argument("--augment", help="crop_color, nas_svhn or an augmentation handle")
+    train_parser.add_argument("--epochs", type=int, default=5)
+    train_parser.add_argument("--batch-size", type=int, default=32)
+    train_parser.add_argument("--learning-rate", type=float, default=1e-3)
+    train_parser.add_argument("--module-learning-rate", type=float)
+    train_parser.add_argument("--validation-split", type=float, default=0.2)
+    train_parser.add_argument("--seed", type=int, default=0)
+    train_parser.add_argument("--skip-errors", action="store_true", help="skip bad image files")
+    train_parser.add_argument("--overwrite", action="store_true")
+    train_parser.add_argument("--json", action="store_true")
+    train_parser.set_defaults(run=train)
+
+    predict_parser = commands.add_parser("predict", help="predict with an exported model")
+    predict_parser.add_argument("--model", required=True, help="a folder written by train")
+    predict_parser.add_argument("images", nargs="+", help="image files")
+    predict_parser.add_argument("--top", type=int, default=5)
+    predict_parser.add_argument("--json", action="store_true")
+    predict_parser.set_defaults(run=predict)
