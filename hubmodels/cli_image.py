@@ -1,6 +1,7 @@
 """`hubmodels classify`, `train` and `predict`: the image tasks on the command line."""
 
 import json
+import shutil
 from pathlib import Path
 
 from hubmodels.errors import InputError
@@ -118,6 +119,7 @@ def train(args) -> None:
         verbose=1 if not args.json else 0,
     )
     hubmodels.save_model(model, out, overwrite=args.overwrite)
+    shutil.rmtree(backup, ignore_errors=True)  # kept only to resume an interrupted run
     final = {k: round(float(v[-1]), 4) for k, v in history.history.items()}
     summary = {
         "model": str(out),
