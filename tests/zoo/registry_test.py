@@ -1,0 +1,31 @@
+"""The registry is the one list of zoo modules: zoo list and the README follow it."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from hubmodels import cli
+from hubmodels.zoo import registry
+
+README = (Path(__file__).parents[2] / "README.md").read_text()
+ENTRIES = registry.entries()
+
+
+@pytest.mark.parametrize("entry", ENTRIES, ids=lambda e: e.name)
+def test_every_entry_is_documented_and_described(entry):
+    assert f"`{entry.name}`" in README
+    assert entry.summary and entry.category
+    if entry.is_standin:
+        assert entry.standin_of == "https://tfhub.dev/" + entry.name.removeprefix("standin/")
+
+
+def test_zoo_list_shows_every_entry(capsys, tmp_path, monkeypatch):
+    monkeypatch.setenv("HUBMODELS_HOME", str(tmp_path))
+    assert cli.main(["zoo", "list", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [r["name"] for r in rows] == [e.name for e in ENTRIES]
+    by_name = {r["name"]: r for r in rows}
+    assert by_name["efficientnet_lite0/classification"]["state"] == "needs fetch"
+    assert by_name["image_augmentation/crop_color"]["state"] == "buildable"
+    assert by_name["standin/google/elmo/2"]["kind"].startswith("stand-in: random weights")
