@@ -13,7 +13,7 @@ import pytest
 
 from hubmodels._keras import keras, tf
 from hubmodels.errors import ModuleFormatError
-from hubmodels.zoo import efficientnet_lite, sources, torch_legacy
+from hubmodels.zoo import cache, efficientnet_lite, sources, torch_legacy
 
 REFERENCE = Path(__file__).parent / "data" / "efficientnet_lite0_reference.npz"
 
@@ -27,19 +27,15 @@ def _require_source():
 
 
 @pytest.fixture(scope="session")
-def classification_dir(tmp_path_factory) -> Path:
+def classification_dir() -> Path:
     _require_source()
-    out = tmp_path_factory.mktemp("efficientnet_lite0_classification")
-    efficientnet_lite.build_classification(out)
-    return out
+    return cache.ensure_built("efficientnet_lite0/classification", quiet=True)
 
 
 @pytest.fixture(scope="session")
-def feature_vector_dir(tmp_path_factory) -> Path:
+def feature_vector_dir() -> Path:
     _require_source()
-    out = tmp_path_factory.mktemp("efficientnet_lite0_feature_vector")
-    efficientnet_lite.build_feature_vector(out)
-    return out
+    return cache.ensure_built("efficientnet_lite0/feature_vector", quiet=True)
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,7 @@ import pytest
 
 from hubmodels._keras import keras, tf
 from hubmodels.errors import ZooError
-from hubmodels.zoo import minilm, sources
+from hubmodels.zoo import cache, minilm, sources
 
 tf_text = pytest.importorskip("tensorflow_text")  # registers the tokeniser ops before loading
 hub = pytest.importorskip("tensorflow_hub")
@@ -54,11 +54,9 @@ def source_files(tmp_path_factory) -> dict:
 
 
 @pytest.fixture(scope="session")
-def module_dir(tmp_path_factory) -> Path:
+def module_dir() -> Path:
     _require_source()
-    out = tmp_path_factory.mktemp("minilm_l6_v2")
-    minilm.build(out)
-    return out
+    return cache.ensure_built("minilm_l6_v2/text_embedding", quiet=True)
 
 
 @pytest.fixture(scope="session")
