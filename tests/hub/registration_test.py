@@ -13,6 +13,8 @@ from tests.zoo import tiny_entries
 def _own_home(tmp_path, monkeypatch):
     monkeypatch.setenv("HUBMODELS_HOME", str(tmp_path / "home"))
     tiny_entries.register_all()
+    yield
+    tiny_entries.unregister_all()
 
 
 def test_hub_load_and_keras_layer_take_zoo_handles():

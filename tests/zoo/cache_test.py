@@ -14,6 +14,8 @@ from tests.zoo import tiny_entries
 def _own_home(tmp_path, monkeypatch):
     monkeypatch.setenv("HUBMODELS_HOME", str(tmp_path / "home"))
     tiny_entries.register_all()
+    yield
+    tiny_entries.unregister_all()
 
 
 def test_build_on_first_use_writes_a_card():
@@ -33,11 +35,11 @@ def test_crashed_build_leaves_nothing_that_loads(tmp_path):
     assert not any(cache.module_dir(entry).parent.glob("*/saved_model.pb"))
 
 
-def test_new_source_version_rebuilds(monkeypatch):
+def test_new_source_version_rebuilds():
     entry = registry.get(tiny_entries.SCALE)
     old = cache.ensure_built(entry.name, quiet=True)
     newer = registry.ZooEntry(**{**entry.__dict__, "revision": entry.revision + 1})
-    monkeypatch.setitem(registry._ENTRIES, entry.name, newer)
+    registry._ENTRIES[entry.name] = newer  # the fixture unregisters the test entries
     new = cache.ensure_built(entry.name, quiet=True)
     assert new != old and new.is_dir() and not old.exists()
 

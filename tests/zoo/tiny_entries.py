@@ -42,7 +42,13 @@ def build_count() -> int:
 
 
 def register_all() -> None:
+    """Adds the test entries (undo with unregister_all)."""
     registry.entries()  # loads the catalog first
     for name, builder in ((SCALE, _write_scale), (SLOW, _slow), (CRASHING, _crash)):
         if name not in registry._ENTRIES:
             registry.register(name=name, category="test", summary="test entry")(builder)
+
+
+def unregister_all() -> None:
+    for name in (SCALE, SLOW, CRASHING):
+        registry._ENTRIES.pop(name, None)
