@@ -45,3 +45,14 @@ def tiny_image_module(tmp_path_factory):
     from tests.saved_models import write_tiny_image_module
 
     return write_tiny_image_module(tmp_path_factory.mktemp("tiny_image") / "module")
+
+
+@pytest.fixture
+def tiny_zoo(tmp_path, monkeypatch):
+    """A fresh HUBMODELS_HOME with the tiny test zoo entries registered (removed afterwards)."""
+    from tests.zoo import tiny_entries
+
+    monkeypatch.setenv("HUBMODELS_HOME", str(tmp_path / "home"))
+    tiny_entries.register_all()
+    yield tiny_entries
+    tiny_entries.unregister_all()

@@ -11,11 +11,8 @@ from tests.zoo import tiny_entries
 
 
 @pytest.fixture(autouse=True)
-def _own_home(tmp_path, monkeypatch):
-    monkeypatch.setenv("HUBMODELS_HOME", str(tmp_path / "home"))
-    tiny_entries.register_all()
-    yield
-    tiny_entries.unregister_all()
+def _tiny_zoo(tiny_zoo):
+    """Every test here sees the tiny test entries in a fresh HUBMODELS_HOME."""
 
 
 def test_build_on_first_use_writes_a_card():
