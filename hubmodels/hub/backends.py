@@ -141,7 +141,7 @@ class SessionModel:
                 results = self.session.run(fetches, feed_dict=feed)
             except (tf.errors.OpError, ValueError, KeyError, TypeError) as err:
                 raise SignatureError(
-                    f"signature {info.name!r} failed to run in the TF1 session: {_first_line(err)}"
+                    f"signature {info.name!r} failed to run in the TF1 session: {first_line(err)}"
                 ) from None
             for key, value in zip(out_keys, results):
                 declared = info.outputs[key].shape
@@ -167,7 +167,8 @@ class SessionModel:
         return run
 
 
-def _first_line(err) -> str:
+def first_line(err) -> str:
+    """The first line of an exception's message (TF errors carry long traces)."""
     text = getattr(err, "message", None) or str(err)
     return text.strip().splitlines()[0] if text.strip() else type(err).__name__
 

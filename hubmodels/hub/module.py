@@ -49,13 +49,13 @@ class Module:
             log.warning(
                 "TF2 cannot load %s (%s); running it in a TF1 graph session instead",
                 self.handle,
-                backends._first_line(err),
+                backends.first_line(err),
             )
             self._model = backends.SessionModel(self.path, self.tags, meta_graph)
         if trainable and isinstance(self._model, backends.SessionModel):
             raise ModuleFormatError(
                 f"module {self.handle} runs only in a TF1 session (TF2 could not load it: "
-                f"{backends._first_line(self.load_error)}), so it cannot be fine-tuned"
+                f"{backends.first_line(self.load_error)}), so it cannot be fine-tuned"
             )
         self.trainable = bool(trainable)
         self._signatures = self._model.signatures
