@@ -114,9 +114,11 @@ def parser() -> argparse.ArgumentParser:
     build.set_defaults(run=_zoo_build)
 
     from hubmodels import cli_image, quickstart
+    from hubmodels.tuning.command import add_tune_command
 
     cli_image.add_commands(commands)
     quickstart.add_command(commands)
+    add_tune_command(commands)
     return main
 
 

@@ -1,0 +1,42 @@
+"""Hyperparameter search with keras-tuner over the hubmodels factories.
+
+    from hubmodels.tuning import FeatureVectorHyperModel, import_keras_tuner
+
+    kt = import_keras_tuner()          # keras_tuner, driving tf-keras (see tuning.backend)
+    tuner = kt.RandomSearch(FeatureVectorHyperModel(handles, num_classes=5),
+                            objective="val_accuracy", max_trials=10, directory="runs")
+    tuner.search(data.train, validation_data=data.validation, epochs=5)
+
+Modules: backend (the keras-tuner bridge), space (Range, Choice), features (the feature
+cache of frozen trials), hypermodels (HyperModels), search (the search behind
+`hubmodels tune`), command (that command). Names are imported lazily: importing this
+package does not load TensorFlow; the first HyperModel or `import_keras_tuner()` does.
+"""
+
+import importlib
+
+_PUBLIC = {
+    "import_keras_tuner": "hubmodels.tuning.backend",
+    "Range": "hubmodels.tuning.space",
+    "Choice": "hubmodels.tuning.space",
+    "FeatureCache": "hubmodels.tuning.features",
+    "FeatureVectorHyperModel": "hubmodels.tuning.hypermodels",
+    "run_search": "hubmodels.tuning.search",
+    "add_tune_command": "hubmodels.tuning.command",
+}
+
+__all__ = sorted(_PUBLIC)
+
+
+def __getattr__(name):
+    try:
+        module_name = _PUBLIC[name]
+    except KeyError:
+        raise AttributeError(f"module 'hubmodels.tuning' has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(module_name), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_PUBLIC))

@@ -1,0 +1,201 @@
+"""Frozen trials: module outputs computed once, shared by every trial, and the head fit on them.
+
+A trial whose module stays frozen and has no augmentation only trains its head: the
+module's outputs for the training and validation data are the same in every such trial.
+`FeatureCache` computes them once per (module, dataset) and keeps them in memory for the
+process; with a folder and named datasets it also keeps them on disk, so resumed searches
+and the workers of a distributed search share them too. `fit_head` trains the head on
+them while the tuner's callbacks (checkpoints, TensorBoard) see the whole model.
+"""
+
+import dataclasses
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from hubmodels._keras import keras, tf
+from hubmodels.errors import InputError
+from hubmodels.hub.layer import ModuleLayer
+from hubmodels.train import default_metrics
+
+
+@dataclasses.dataclass(frozen=True)
+class Features:
+    """A dataset's module outputs: features [n, d] and labels [n] or [n, classes], in the
+    order of one pass over the data; batch_size is the size of the data's batches."""
+
+    features: np.ndarray
+    labels: np.ndarray
+    batch_size: int
+
+
+class FeatureCache:
+    """Module outputs per (module, dataset), computed on first use.
+
+    directory: where to keep them on disk as well (one .npz file per module and dataset),
+      for datasets given a name with `name()`; None keeps them in memory only.
+    `extractions` counts the datasets this cache ran through a module.
+    """
+
+    def __init__(self, directory=None):
+        self.directory = Path(directory) if directory is not None else None
+        self.extractions = 0
+        self._names = {}
+        self._memory = {}
+
+    def name(self, dataset, name: str) -> None:
+        """Gives `dataset` a name that identifies its content beyond this process.
+
+        Features on disk are found by module and name: name the same data the same way
+        in every process (e.g. from its files), and different data differently.
+        """
+        self._names[id(dataset)] = (dataset, str(name))
+
+    def get(self, module_key: str, dataset, extract) -> Features:
+        """The features of `dataset` under the module `module_key` (its path, signature...).
+
+        extract(dataset) -> (features, labels) runs the module; it is called only when
+        neither memory nor disk holds them.
+        """
+        named = self._names.get(id(dataset))
+        name = named[1] if named and named[0] is dataset else None
+        key = (module_key, name if name is not None else id(dataset))
+        entry = self._memory.get(key)
+        if entry is not None and entry[0] is dataset:
+            return entry[1]
+        file = self._file(module_key, name)
+        found = _load(file, module_key, name) if file is not None else None
+        if found is None:
+            features, labels = extract(dataset)
+            found = Features(features, labels, _batch_size(dataset))
+            self.extractions += 1
+            if file is not None:
+                _save(file, found, module_key, name)
+        self._memory[key] = (dataset, found)
+        return found
+
+    def _file(self, module_key, name):
+        if self.directory is None or name is None:
+            return None
+        digest = hashlib.sha256(f"{module_key}\0{name}".encode()).hexdigest()[:24]
+        return self.directory / f"{digest}.npz"
+
+
+def module_key(model) -> str:
+    """What a model's module outputs depend on: the module folder, signature, output, size."""
+    layer = next(layer for layer in model.layers if isinstance(layer, ModuleLayer))
+    size = tuple(model.inputs[0].shape[1:3])
+    return f"{layer.module.path}|{layer.signature}|{layer.output_key}|{size}"
+
+
+def _batch_size(dataset) -> int:
+    for images, _ in dataset.take(1):
+        return int(images.shape[0])
+    raise InputError("the dataset is empty: no batch to train on")
+
+
+def _load(file: Path, module_key, name):
+    if not file.is_file():
+        return None
+    with np.load(file, allow_pickle=False) as stored:
+        if str(stored["key"]) != f"{module_key}\0{name}":
+            return None
+        return Features(stored["features"], stored["labels"], int(stored["batch_size"]))
+
+
+def _save(file: Path, found: Features, module_key, name) -> None:
+    """Writes the .npz beside its final name, then renames it: readers never see half a file."""
+    file.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{file.stem}.", suffix=".npz", dir=file.parent)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            np.savez(
+                out,
+                features=found.features,
+                labels=found.labels,
+                batch_size=np.int64(found.batch_size),
+                key=np.array(f"{module_key}\0{name}"),
+            )
+        os.replace(temporary, file)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def fit_head(model, train: Features, validation=None, callbacks=(), shuffle=True, **fit_kwargs):
+    """Trains the head of a factory-made `model` ("head" layer) on cached features.
+
+    train, validation: Features (validation may be None); shuffle: reshuffle the training
+    features every epoch (False: their cached order). callbacks see `model` (the whole
+    model), as if it were training: checkpoints save all its weights, and a callback that
+    stops `model` stops this fit. fit_kwargs go to keras.Model.fit (epochs, verbose...).
+    Returns the History of the head's fit (same metric names as the whole model's).
+    """
+    head = model.get_layer("head")
+    head.compile(
+        optimizer=model.optimizer,
+        loss=model.loss,
+        metrics=default_metrics(
+            int(model.outputs[0].shape[-1]), bool(getattr(model, "multi_label", False))
+        ),
+    )
+    batches = tf.data.Dataset.from_tensor_slices((train.features, train.labels))
+    if shuffle:
+        batches = batches.shuffle(len(train.features), seed=0, reshuffle_each_iteration=True)
+    batches = batches.batch(train.batch_size)
+    validation_batches = None
+    if validation is not None:
+        validation_batches = tf.data.Dataset.from_tensor_slices(
+            (validation.features, validation.labels)
+        ).batch(validation.batch_size)
+    return head.fit(
+        batches,
+        validation_data=validation_batches,
+        callbacks=[WholeModelCallbacks(callbacks, model)],
+        **fit_kwargs,
+    )
+
+
+class WholeModelCallbacks(keras.callbacks.Callback):
+    """Runs `callbacks` with `whole` as their model while a part of it (the head) trains."""
+
+    def __init__(self, callbacks, whole):
+        super().__init__()
+        self.whole = whole
+        self.inner = keras.callbacks.CallbackList(list(callbacks), model=whole)
+
+    def set_params(self, params):
+        super().set_params(params)
+        self.inner.set_params(params)
+
+    def on_train_begin(self, logs=None):
+        self.whole.stop_training = False
+        self.inner.on_train_begin(logs)
+
+    def on_train_end(self, logs=None):
+        self.inner.on_train_end(logs)
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.inner.on_epoch_begin(epoch, logs)
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.inner.on_epoch_end(epoch, logs)
+        if self.whole.stop_training:
+            self.model.stop_training = True
+
+    def on_train_batch_begin(self, batch, logs=None):
+        self.inner.on_train_batch_begin(batch, logs)
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.inner.on_train_batch_end(batch, logs)
+        if self.whole.stop_training:
+            self.model.stop_training = True
+
+    def on_test_begin(self, logs=None):
+        self.inner.on_test_begin(logs)
+
+    def on_test_end(self, logs=None):
+        self.inner.on_test_end(logs)
