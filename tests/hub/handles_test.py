@@ -1,6 +1,5 @@
 """Handles: folders, file://, archives (cached, concurrent), URLs offline, zoo names."""
 
-import multiprocessing
 import shutil
 import time
 from pathlib import Path
@@ -9,6 +8,7 @@ import pytest
 
 from hubmodels import resolve
 from hubmodels.errors import HandleError, ModuleFormatError
+from tests.processes import run_at_once
 
 
 @pytest.fixture(autouse=True)
@@ -39,32 +39,20 @@ def test_archive_is_extracted_once_into_the_cache(real_fixtures, tmp_path):
     assert (Path(first) / "saved_model.pb").stat().st_mtime_ns == mtime
 
 
-def _resolve_in_child(handle, home, queue):
+def _resolve_in_child(handle, home):
     import os
 
     os.environ["HUBMODELS_HOME"] = home
     from hubmodels import resolve as child_resolve
 
-    queue.put(child_resolve(handle))
+    return child_resolve(handle)
 
 
 def test_two_processes_resolving_one_archive_both_succeed(real_fixtures, tmp_path):
     archive = tmp_path / "copy.tar.gz"
     shutil.copy(real_fixtures / "half_plus_two_v1.tar.gz", archive)
-    context = multiprocessing.get_context("spawn")
-    queue = context.Queue()
-    home = str(tmp_path / "home")
-    children = [
-        context.Process(target=_resolve_in_child, args=(str(archive), home, queue))
-        for _ in range(2)
-    ]
-    for child in children:
-        child.start()
-    for child in children:
-        child.join(120)
-        assert child.exitcode == 0
-    paths = {queue.get(timeout=5), queue.get(timeout=5)}
-    assert len(paths) == 1
+    paths = run_at_once(_resolve_in_child, (str(archive), str(tmp_path / "home")))
+    assert len(set(paths)) == 1
     archives_dir = tmp_path / "home" / "archives"
     leftovers = [p.name for p in archives_dir.iterdir()]
     assert len([p for p in leftovers if not p.endswith(".descriptor.txt")]) == 1, leftovers

@@ -1,12 +1,11 @@
 """Zoo builds: on first use, atomic, once across processes, redone on a new source version."""
 
-import multiprocessing
-
 import pytest
 
 from hubmodels.errors import ZooError
 from hubmodels.hub import card
 from hubmodels.zoo import cache, registry
+from tests.processes import run_at_once
 from tests.zoo import tiny_entries
 
 
@@ -41,25 +40,17 @@ def test_new_source_version_rebuilds():
     assert new != old and new.is_dir() and not old.exists()
 
 
-def _build_in_child(home, queue):
+def _build_in_child(home):
     import os
 
     os.environ["HUBMODELS_HOME"] = home
     tiny_entries.register_all()
-    queue.put(str(cache.ensure_built(tiny_entries.SLOW, quiet=True)))
+    return str(cache.ensure_built(tiny_entries.SLOW, quiet=True))
 
 
 def test_two_processes_building_at_once_end_with_one_copy(tmp_path, monkeypatch):
-    context = multiprocessing.get_context("spawn")
-    queue = context.Queue()
     home = str(tmp_path / "home")
-    children = [context.Process(target=_build_in_child, args=(home, queue)) for _ in range(2)]
-    for child in children:
-        child.start()
-    for child in children:
-        child.join(180)
-        assert child.exitcode == 0
-    folders = {queue.get(timeout=5), queue.get(timeout=5)}
+    folders = set(run_at_once(_build_in_child, (home,)))
     assert len(folders) == 1
     builds = tmp_path / "home" / "zoo" / tiny_entries.SLOW
     monkeypatch.setenv("HUBMODELS_HOME", home)
