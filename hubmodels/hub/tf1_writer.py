@@ -308,30 +308,28 @@ def _check_same_variables(reference, tags, variables):
     )
 
 
+def _meta_graph_options(graph, build) -> dict:
+    """What Builder.add_meta_graph(_and_variables) needs besides the tags."""
+    return dict(
+        signature_def_map=build.signatures,
+        assets_collection=graph.get_collection(v1.GraphKeys.ASSET_FILEPATHS),
+        main_op=build.main_op,
+        clear_devices=True,
+        strip_default_attrs=True,
+    )
+
+
 def _add_first_graph(builder, graph, build, tags):
     with graph.as_default(), v1.Session(graph=graph) as session:
         session.run(v1.global_variables_initializer())
         builder.add_meta_graph_and_variables(
-            session,
-            sorted(tags),
-            signature_def_map=build.signatures,
-            assets_collection=graph.get_collection(v1.GraphKeys.ASSET_FILEPATHS),
-            main_op=build.main_op,
-            clear_devices=True,
-            strip_default_attrs=True,
+            session, sorted(tags), **_meta_graph_options(graph, build)
         )
 
 
 def _add_graph(builder, graph, build, tags):
     with graph.as_default():
-        builder.add_meta_graph(
-            sorted(tags),
-            signature_def_map=build.signatures,
-            assets_collection=graph.get_collection(v1.GraphKeys.ASSET_FILEPATHS),
-            main_op=build.main_op,
-            clear_devices=True,
-            strip_default_attrs=True,
-        )
+        builder.add_meta_graph(sorted(tags), **_meta_graph_options(graph, build))
 
 
 def _replace_asset_paths(saved_model_pb: Path):
