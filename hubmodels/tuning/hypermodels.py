@@ -21,8 +21,8 @@ from hubmodels._keras import tf
 from hubmodels.errors import InputError
 from hubmodels.hub import unfreeze as unfreezing
 from hubmodels.hub.augmentation import augmentation_handle
-from hubmodels.hub.module import Module
 from hubmodels.hub.image_input import image_size_of
+from hubmodels.hub.module import Module
 from hubmodels.tasks.image import feature_vector_classifier
 from hubmodels.train import compile_for_task, extract_features, feature_extractor
 from hubmodels.tuning.backend import import_keras_tuner
