@@ -66,8 +66,19 @@ def _short(name: str) -> str:
 
 
 def _signature_runner(function):
+    """Calls a loaded signature; a sparse input `k` is passed as k_indices, k_values,
+    k_dense_shape, as TF2's loader flattens TF1 sparse placeholders."""
+
     def run(inputs, training=False):
-        return function(**inputs)
+        flat = {}
+        for key, value in inputs.items():
+            if isinstance(value, tf.SparseTensor):
+                flat[f"{key}_indices"] = value.indices
+                flat[f"{key}_values"] = value.values
+                flat[f"{key}_dense_shape"] = value.dense_shape
+            else:
+                flat[key] = value
+        return function(**flat)
 
     return run
 

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from hubmodels import Module
+from hubmodels import errors as hubmodels_errors
 from hubmodels._keras import keras, tf
 from hubmodels.hub import tf1_writer
 from hubmodels.hub.layer import ModuleLayer
@@ -99,3 +100,22 @@ def test_gradients_reach_only_the_chosen_variables(written):
     after = {k: v.numpy() for k, v in layer.module.variable_map.items()}
     assert np.array_equal(before["encoder/kernel"], after["encoder/kernel"])
     assert not np.array_equal(before["head/weights"], after["head/weights"])
+
+
+def test_sparse_input_info_and_call(tmp_path):
+    def module_fn():
+        values = v1.sparse_placeholder(tf.float32, [None, 5], name="values")
+        tf1_writer.add_signature(
+            inputs={"values": values}, outputs=tf.sparse.reduce_sum(values, axis=1)
+        )
+
+    tf1_writer.write_module(tmp_path / "sparse", module_fn)
+    module = Module(str(tmp_path / "sparse"))
+    info = module.get_input_info_dict()["values"]
+    assert info.is_sparse and repr(info).endswith("dtype=float32 is_sparse=True>")
+    sparse = tf.SparseTensor(
+        indices=[[0, 1], [0, 4], [1, 2]], values=[1.0, 2.0, 5.0], dense_shape=[2, 5]
+    )
+    np.testing.assert_allclose(module(sparse), [3.0, 5.0])
+    with pytest.raises(hubmodels_errors.InputError, match="must be a tf.SparseTensor"):
+        module(np.zeros((2, 5), np.float32))
