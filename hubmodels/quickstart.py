@@ -127,6 +127,9 @@ def export_and_reload(model, images, workdir: Path):
 
 def run(count: int = 600, epochs: int = 4, workdir=None) -> dict:
     """Runs the three steps; returns the measured numbers."""
+    from hubmodels._keras import keras
+
+    keras.utils.set_random_seed(0)  # the same run, the same numbers
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="hubmodels-quickstart-") as tmp:
         folder = Path(workdir or tmp)
