@@ -6,6 +6,7 @@ gradual unfreezing. It also carries `class_names` and `multi_label`.
 """
 
 from hubmodels._keras import keras, tf
+from hubmodels.hub.backends import variable_name
 from hubmodels.hub.layer import ModuleLayer
 
 
@@ -43,7 +44,7 @@ class TaskModel(keras.Model):
     def set_unfrozen(self, names) -> None:
         """Gates module gradients: only variables named in `names` update (None: all)."""
         for variable in self.module_variables():
-            name = variable.name.split(":")[0]
+            name = variable_name(variable)
             gate = self._gates.by_name.get(name)
             if gate is None:
                 with tf.init_scope():
@@ -66,7 +67,7 @@ class TaskModel(keras.Model):
             if id(variable) not in module_ids:
                 head_pairs.append((gradient, variable))
                 continue
-            gate = self._gates.by_name.get(variable.name.split(":")[0])
+            gate = self._gates.by_name.get(variable_name(variable))
             if gate is not None:
                 gradient = tf.convert_to_tensor(gradient) * gate
             module_pairs.append((gradient, variable))

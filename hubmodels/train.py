@@ -16,6 +16,7 @@ import numpy as np
 from hubmodels._keras import keras, tf
 from hubmodels.errors import InputError
 from hubmodels.hub.augmentation import AugmentationLayer
+from hubmodels.hub.backends import variable_name
 from hubmodels.hub.layer import ModuleLayer
 
 log = logging.getLogger(__name__)
@@ -64,7 +65,7 @@ class GradualUnfreezing(keras.callbacks.Callback):
     def on_epoch_begin(self, epoch, logs=None):
         scopes = self.block_scopes[len(self.block_scopes) - epoch :] if epoch else []
         names = {
-            v.name.split(":")[0]
+            variable_name(v)
             for v in self.model.module_variables()
             if any(v.name.startswith(scope + "/") for scope in scopes)
         }
@@ -116,7 +117,7 @@ def fit(
     if gradual_unfreeze:
         from hubmodels.hub import unfreeze
 
-        names = [v.name.split(":")[0] for v in model.module_variables()]
+        names = [variable_name(v) for v in model.module_variables()]
         callbacks.append(GradualUnfreezing(unfreeze.blocks(names)))
     use_cache = (
         cache_features == "auto" and _module_is_frozen(model) and not _has_augmentation(model)

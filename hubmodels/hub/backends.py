@@ -35,7 +35,7 @@ class LoadedModel:
         self.variables = list(getattr(self.obj, "variables", None) or _captured(self.obj))
         trainable_names = set(meta_graph.trainable_variable_names)
         if trainable_names:
-            self.trainable = [v for v in self.variables if _short(v.name) in trainable_names]
+            self.trainable = [v for v in self.variables if variable_name(v) in trainable_names]
         else:
             self.trainable = list(getattr(self.obj, "trainable_variables", []) or [])
             if not self.trainable:
@@ -61,8 +61,9 @@ def _captured(obj) -> list:
     return list(seen.values())
 
 
-def _short(name: str) -> str:
-    return name.split(":")[0]
+def variable_name(variable) -> str:
+    """A variable's name without the ':0' suffix, as checkpoints and scopes write it."""
+    return variable.name.split(":")[0]
 
 
 def _signature_runner(function):

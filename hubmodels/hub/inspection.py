@@ -41,8 +41,9 @@ def _call_signature(handle) -> dict:
         module = Module(handle)
     except Exception:
         return {}
-    runnable = module._signatures.get("default")
-    return {"default": runnable.info} if runnable else {}
+    if "default" not in module.get_signature_names():
+        return {}
+    return {"default": module.signature_info("default")}
 
 
 def _keep_only(graphs, signature, handle):

@@ -9,6 +9,7 @@ chosen subset of the module's variables (the rest stay frozen).
 """
 
 from hubmodels._keras import keras
+from hubmodels.hub.backends import variable_name
 from hubmodels.hub.module import Module, select_output
 
 
@@ -49,11 +50,11 @@ class ModuleLayer(keras.layers.Layer):
         self.as_dict = as_dict
         self.module_training = module_training
         self._tags = None if tags is None else sorted(tags)
-        module._signature(self.signature)  # fails early on an unknown signature
-        candidates = {id(v) for v in module._model.trainable}
+        module.signature_info(self.signature)  # fails early on an unknown signature
+        candidates = {id(v) for v in module.fine_tunable_variables}
         self.module_trainable_names = []
         for variable in module.variables:
-            name = variable.name.split(":")[0]
+            name = variable_name(variable)
             train = id(variable) in candidates and (
                 trainable_filter is None or bool(trainable_filter(name))
             )
@@ -73,7 +74,7 @@ class ModuleLayer(keras.layers.Layer):
         outputs = self.module(inputs, signature=self.signature, as_dict=True, training=training)
         if self.as_dict:
             return outputs
-        info = self.module._signature(self.signature).info
+        info = self.module.signature_info(self.signature)
         return select_output(info, outputs, self.output_key, self.module.handle)
 
     def get_config(self):

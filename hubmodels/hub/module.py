@@ -80,9 +80,14 @@ class Module:
         return list(self._model.trainable) if self.trainable else []
 
     @property
+    def fine_tunable_variables(self) -> list:
+        """Variables the module marks trainable, whether or not this Module trains them."""
+        return list(self._model.trainable)
+
+    @property
     def variable_map(self) -> dict:
         """Variables by name without the ':0' suffix."""
-        return {v.name.split(":")[0]: v for v in self._model.variables}
+        return {backends.variable_name(v): v for v in self._model.variables}
 
     def default_signature_name(self) -> str:
         for name in DEFAULT_SIGNATURES:
@@ -94,6 +99,10 @@ class Module:
             f"module {self.handle} has no 'default' signature; choose one of "
             f"{self.get_signature_names()}"
         )
+
+    def signature_info(self, name=None):
+        """Inputs and outputs of signature `name` (None: the default one)."""
+        return self._signature(name).info
 
     def _signature(self, name):
         name = self.default_signature_name() if name is None else name

@@ -7,6 +7,7 @@ from hubmodels.errors import InputError
 from hubmodels.heads import dense_head
 from hubmodels.hub import unfreeze as unfreezing
 from hubmodels.hub.augmentation import AugmentationLayer
+from hubmodels.hub.backends import variable_name
 from hubmodels.hub.image_input import image_size_of
 from hubmodels.hub.layer import ModuleLayer
 from hubmodels.hub.module import Module
@@ -91,7 +92,7 @@ def feature_vector_classifier(
             f"module {module.handle} accepts any image size: give image_size=(h, w) "
             "for the augmentation module to resize to"
         )
-    names = [v.name.split(":")[0] for v in module._model.trainable]
+    names = [variable_name(v) for v in module.fine_tunable_variables]
     selected = set(unfreezing.select(names, unfreeze))
     inputs = _image_input(None if augmentation else size)
     x = inputs

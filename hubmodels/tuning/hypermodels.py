@@ -21,6 +21,7 @@ from hubmodels._keras import tf
 from hubmodels.errors import InputError
 from hubmodels.hub import unfreeze as unfreezing
 from hubmodels.hub.augmentation import augmentation_handle
+from hubmodels.hub.backends import variable_name
 from hubmodels.hub.image_input import image_size_of
 from hubmodels.hub.module import Module
 from hubmodels.tasks.image import feature_vector_classifier
@@ -211,7 +212,7 @@ def module_facts(handle, signature=None) -> tuple:
     Loads the module once per process and handle.
     """
     module = Module(handle)
-    names = [v.name.split(":")[0] for v in module._model.trainable]
+    names = [variable_name(v) for v in module.fine_tunable_variables]
     return image_size_of(module, signature), tuple(unfreezing.blocks(names))
 
 
