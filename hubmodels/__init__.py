@@ -13,14 +13,16 @@ _PUBLIC = {
     "Module": "hubmodels.hub.module",
     "resolve": "hubmodels.hub.handles",
     "HubModelsError": "hubmodels.errors",
-    "image_classifier": "hubmodels.tasks.image",
-    "feature_vector_classifier": "hubmodels.tasks.image",
-    "predict_top_k": "hubmodels.tasks.image",
-    "trainable_report": "hubmodels.tasks.image",
-    "fit": "hubmodels.train",
+    "image_classifier": "hubmodels.tasks.image.classifiers",
+    "feature_vector_classifier": "hubmodels.tasks.image.classifiers",
+    "predict_top_k": "hubmodels.tasks.image.classifiers",
+    "trainable_report": "hubmodels.tasks.report",
+    "TaskModel": "hubmodels.tasks.task_model",
+    "HubKerasLayer": "hubmodels.hub.keras_layer",
+    "fit": "hubmodels.training.fit",
     "data": "hubmodels",
-    "save_model": "hubmodels.export",
-    "load_model": "hubmodels.export",
+    "save_model": "hubmodels.export.save",
+    "load_model": "hubmodels.export.save",
 }
 
 __all__ = sorted(_PUBLIC)

@@ -110,7 +110,7 @@ def finetune_comparison(args, train):
 
     import hubmodels
     from hubmodels._keras import keras, tf
-    from hubmodels.train import compile_for_task
+    from hubmodels.training.compile import compile_for_task
 
     steps = max(2, len(train[0]) // args.batch)
     count = steps * args.batch

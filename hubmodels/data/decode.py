@@ -137,3 +137,12 @@ def _warn_skipped(paths):
         message = f"skipped image file {path.decode()}: cannot decode it ({UNDECODABLE})"
         warnings.warn(message, stacklevel=1)  # raised inside tf.data: no caller to point at
     return 0
+
+
+def decode_image_bytes(contents, size) -> tf.Tensor:
+    image = tf.cond(
+        tf.io.is_jpeg(contents),
+        lambda: tf.io.decode_jpeg(contents, channels=3, dct_method="INTEGER_ACCURATE"),
+        lambda: tf.io.decode_image(contents, channels=3, expand_animations=False),
+    )
+    return tf.image.resize(image, size, method="bilinear") / 255.0

@@ -32,7 +32,7 @@ class LoadedModel:
     def __init__(self, path, tags, file_info, meta_graph):
         load_tags = None if file_info.format == "TF2 SavedModel" else list(tags)
         self.obj = tf.saved_model.load(str(path), tags=load_tags)
-        self.variables = list(getattr(self.obj, "variables", None) or _captured(self.obj))
+        self.variables = list(getattr(self.obj, "variables", None) or captured_variables(self.obj))
         trainable_names = set(meta_graph.trainable_variable_names)
         if trainable_names:
             self.trainable = [v for v in self.variables if variable_name(v) in trainable_names]
@@ -49,7 +49,7 @@ class LoadedModel:
             self.signatures[CALL_SIGNATURE] = _call_signature(self.obj)
 
 
-def _captured(obj) -> list:
+def captured_variables(obj) -> list:
     """Variables captured by the object's functions, for TF2 objects without `.variables`."""
     functions = list(obj.signatures.values())
     if _callable(obj):

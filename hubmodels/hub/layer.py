@@ -4,8 +4,9 @@
                         trainable=True, trainable_filter=lambda name: "block4" in name)
     features = layer(images)   # float32 [batch, 224, 224, 3] -> [batch, 2048]
 
-Unlike hub.KerasLayer it fine-tunes TF1 Hub modules too, and it can train a
-chosen subset of the module's variables (the rest stay frozen).
+This is the adapter for TF1 Hub modules and TF1 SavedModels (TF2 SavedModels get a
+hub.KerasLayer, see hub.layers.module_layer): unlike hub.KerasLayer it fine-tunes them,
+and it can train a chosen subset of the module's variables (the rest stay frozen).
 """
 
 from hubmodels._keras import keras
@@ -51,6 +52,8 @@ class ModuleLayer(keras.layers.Layer):
         self.module_training = module_training
         self._tags = None if tags is None else sorted(tags)
         module.signature_info(self.signature)  # fails early on an unknown signature
+        # Tracked, so that the module's variables, tables and assets are saved with the model.
+        self.loaded_object = getattr(module._model, "obj", None)
         candidates = {id(v) for v in module.fine_tunable_variables}
         self.module_trainable_names = []
         for variable in module.variables:
@@ -68,6 +71,10 @@ class ModuleLayer(keras.layers.Layer):
                 experimental_autocast=False,
                 getter=lambda *_, v=variable, **__: v,
             )
+
+    @property
+    def handle(self) -> str:
+        return self.module.handle
 
     def call(self, inputs, training=None):
         training = bool(training) and self.trainable and self.module_training

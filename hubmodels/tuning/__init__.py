@@ -8,8 +8,9 @@
     tuner.search(data.train, validation_data=data.validation, epochs=5)
 
 Modules: backend (the keras-tuner bridge), space (Range, Choice), features (the feature
-cache of frozen trials), hypermodels (HyperModels), search (the search behind
-`hubmodels tune`), command (that command). Names are imported lazily: importing this
+cache of frozen trials), search (the search behind `hubmodels tune`, whose command is in
+hubmodels/cli/tune.py). Each task keeps its HyperModel (images:
+hubmodels/tasks/image/hypermodel.py). Names are imported lazily: importing this
 package does not load TensorFlow; the first HyperModel or `import_keras_tuner()` does.
 """
 
@@ -20,9 +21,8 @@ _PUBLIC = {
     "Range": "hubmodels.tuning.space",
     "Choice": "hubmodels.tuning.space",
     "FeatureCache": "hubmodels.tuning.features",
-    "FeatureVectorHyperModel": "hubmodels.tuning.hypermodels",
+    "FeatureVectorHyperModel": "hubmodels.tasks.image.hypermodel",
     "run_search": "hubmodels.tuning.search",
-    "add_tune_command": "hubmodels.tuning.command",
 }
 
 __all__ = sorted(_PUBLIC)

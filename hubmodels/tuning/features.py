@@ -18,8 +18,8 @@ import numpy as np
 
 from hubmodels._keras import keras, tf
 from hubmodels.errors import InputError
-from hubmodels.hub.layer import ModuleLayer
-from hubmodels.train import default_metrics
+from hubmodels.hub.handles import resolve
+from hubmodels.hub.layers import is_module_layer
 
 
 @dataclasses.dataclass(frozen=True)
@@ -86,9 +86,9 @@ class FeatureCache:
 
 def module_key(model) -> str:
     """What a model's module outputs depend on: the module folder, signature, output, size."""
-    layer = next(layer for layer in model.layers if isinstance(layer, ModuleLayer))
+    layer = next(layer for layer in model.layers if is_module_layer(layer))
     size = tuple(model.inputs[0].shape[1:3])
-    return f"{layer.module.path}|{layer.signature}|{layer.output_key}|{size}"
+    return f"{resolve(layer.handle)}|{layer.signature}|{layer.output_key}|{size}"
 
 
 def _batch_size(dataset) -> int:
@@ -138,9 +138,7 @@ def fit_head(model, train: Features, validation=None, callbacks=(), shuffle=True
     head.compile(
         optimizer=model.optimizer,
         loss=model.loss,
-        metrics=default_metrics(
-            int(model.outputs[0].shape[-1]), bool(getattr(model, "multi_label", False))
-        ),
+        metrics=model.loss_and_metrics()[1],
     )
     batches = tf.data.Dataset.from_tensor_slices((train.features, train.labels))
     if shuffle:

@@ -31,9 +31,9 @@ from hubmodels._keras import tf
 from hubmodels.data import from_csv, from_folder
 from hubmodels.errors import HubModelsError, InputError
 from hubmodels.export import save_model
+from hubmodels.tasks.image.hypermodel import FeatureVectorHyperModel, module_facts
 from hubmodels.tuning.backend import import_keras_tuner
 from hubmodels.tuning.features import FeatureCache
-from hubmodels.tuning.hypermodels import FeatureVectorHyperModel, module_facts
 
 kt = import_keras_tuner()
 

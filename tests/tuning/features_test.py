@@ -4,10 +4,11 @@ import numpy as np
 
 import hubmodels
 from hubmodels._keras import keras
-from hubmodels.train import compile_for_task, extract_features, feature_extractor
+from hubmodels.training.cached import extract_features, feature_extractor
+from hubmodels.training.compile import compile_for_task
 from hubmodels.tuning import FeatureCache
 from hubmodels.tuning.features import fit_head, module_key
-from tests.tuning.tiny_data import datasets
+from tests.tiny_images import datasets
 
 
 def _model(handle):

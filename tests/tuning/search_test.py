@@ -12,15 +12,15 @@ import numpy as np
 import pytest
 
 import hubmodels
+from hubmodels.cli.tune import add_commands as add_tune_command
 from hubmodels.data import from_folder
 from hubmodels.errors import InputError
 from hubmodels.tuning import FeatureVectorHyperModel, run_search
-from hubmodels.tuning.command import add_tune_command
 
-# What `hubmodels tune` runs (hubmodels.cli registers the command with add_tune_command).
+# What `hubmodels tune` runs (hubmodels.cli registers the command from hubmodels/cli/tune.py).
 TUNE = """
 import argparse, sys
-from hubmodels.tuning.command import add_tune_command
+from hubmodels.cli.tune import add_commands as add_tune_command
 parser = argparse.ArgumentParser(prog="hubmodels")
 add_tune_command(parser.add_subparsers(dest="command", required=True))
 args = parser.parse_args(sys.argv[1:])

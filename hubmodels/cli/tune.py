@@ -3,7 +3,7 @@
     hubmodels tune --module hubmodels://efficientnet_lite0/feature_vector --module /models/b \\
         --data photos/ --trials 20 --out runs/photos
 
-Registered in the `hubmodels` command by `add_tune_command`; TensorFlow loads only when the
+Registered in the `hubmodels` command by `add_commands`; TensorFlow loads only when the
 command runs.
 """
 
@@ -18,7 +18,7 @@ distributed search (keras-tuner's chief/worker mode): run the same command, with
 The chief hands out trials, then prints the table and exports the best model."""
 
 
-def add_tune_command(subparsers) -> None:
+def add_commands(subparsers) -> None:
     """Adds `tune` to the sub-commands of the `hubmodels` parser."""
     tune = subparsers.add_parser(
         "tune",

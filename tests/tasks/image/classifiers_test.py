@@ -97,7 +97,7 @@ def test_image_classifier_with_user_labels_and_top_k(tiny_image_module, tmp_path
 
 
 def test_1001_outputs_get_background_first():
-    from hubmodels.labels import fit_to_outputs
+    from hubmodels.tasks.labels import fit_to_outputs
 
     names = fit_to_outputs([f"c{i}" for i in range(1000)], 1001, "test")
     assert names[0] == "background" and names[1] == "c0" and len(names) == 1001

@@ -7,6 +7,7 @@ serving see the same sizes.
 """
 
 from hubmodels._keras import keras, tf
+from hubmodels.errors import SignatureError
 from hubmodels.hub.module import Module
 
 SHORT_NAMES = ("crop_color", "nas_svhn")
@@ -20,15 +21,18 @@ def augmentation_handle(name: str) -> str:
 class AugmentationLayer(keras.layers.Layer):
     """Runs the module's `from_decoded_images` signature; no variables, not trainable."""
 
+    # Acts differently in training: module outputs after it cannot be computed once.
+    random_in_training = True
+
     def __init__(self, module, image_size, **kwargs):
         super().__init__(trainable=False, **kwargs)
         if not isinstance(module, Module):
             module = Module(augmentation_handle(module))
         self.module = module
+        # Tracked, so that an export carries the module's functions.
+        self.loaded_object = getattr(module._model, "obj", None)
         self.image_size = tuple(int(d) for d in image_size)
         if "from_decoded_images" not in module.get_signature_names():
-            from hubmodels.errors import SignatureError
-
             raise SignatureError(
                 f"augmentation module {module.handle} has no 'from_decoded_images' signature; "
                 f"available: {module.get_signature_names()}"

@@ -126,7 +126,7 @@ def test_encoded_images_match_decoded_and_resized_ones(exported):
 
 
 def test_jpeg_decodes_as_pil_decodes():
-    from hubmodels.export import decode_image_bytes
+    from hubmodels.data.decode import decode_image_bytes
 
     data = _encode(_pixels(1, 37, 45, seed=7)[0], "JPEG", quality=75)
     decoded = decode_image_bytes(tf.constant(data), (37, 45)).numpy() * 255.0
@@ -177,7 +177,7 @@ def test_tf1_hub_module_fine_tuned_then_exported(real_fixtures, tmp_path):
     model.fit(_floats(_pixels(6)), np.arange(6) % 3, epochs=3, verbose=0)
     b = float(layer.module.variable_map["b"].numpy())
     assert b != pytest.approx(2.0)
-    path = hubmodels.save_model(model, tmp_path / "export")
+    path = hubmodels.save_model(model, tmp_path / "export", task="image")
     images = _floats(_pixels(4, seed=9))
     expected = model.predict(images, verbose=0)
     np.testing.assert_allclose(hubmodels.load_model(path).predict(images, verbose=0), expected)
@@ -194,7 +194,7 @@ def test_lambda_layers_are_revived_from_the_graph_not_from_bytecode(tmp_path):
     doubled = keras.layers.Lambda(lambda x: 2.0 * x, name="double")(inputs)
     pooled = keras.layers.GlobalAveragePooling2D()(doubled)
     model = keras.Model(inputs, keras.layers.Dense(2, activation="softmax")(pooled))
-    path = hubmodels.save_model(model, tmp_path / "export")
+    path = hubmodels.save_model(model, tmp_path / "export", task="image")
     loaded = hubmodels.load_model(path)
     assert not isinstance(loaded.get_layer("double"), keras.layers.Lambda)
     images = _floats(_pixels(2, 8, 8))
@@ -222,9 +222,9 @@ def test_any_size_models_take_image_size_or_their_augmentation_size(tiny_image_m
     pooled = keras.layers.GlobalAveragePooling2D()(inputs)
     any_size = keras.Model(inputs, keras.layers.Dense(2, activation="softmax")(pooled))
     with pytest.raises(InputError, match=r"accepts images of any size: give image_size"):
-        hubmodels.save_model(any_size, tmp_path / "refused")
+        hubmodels.save_model(any_size, tmp_path / "refused", task="image")
     assert not (tmp_path / "refused").exists()
-    hubmodels.save_model(any_size, tmp_path / "sized", image_size=(16, 16))
+    hubmodels.save_model(any_size, tmp_path / "sized", image_size=(16, 16), task="image")
 
     augmentation = _resize_augmentation(tmp_path / "augmentation")
     model = hubmodels.feature_vector_classifier(
@@ -280,7 +280,7 @@ def test_crash_mid_save_leaves_nothing(exported, tmp_path, monkeypatch):
     model, _ = exported
     _fail_after_the_graph_is_written(monkeypatch, tmp_path)
     with pytest.raises(OSError, match="simulated"):
-        hubmodels.save_model(model, tmp_path / "export")
+        hubmodels.save_model(model, tmp_path / "export", task="image")
     assert _listing(tmp_path) == []
 
 
@@ -326,5 +326,20 @@ def test_session_only_modules_are_refused(tmp_path):
     pooled = keras.layers.GlobalAveragePooling2D()(inputs)
     outputs = ModuleLayer(module, signature="serving_default")(pooled[:, :2])
     with pytest.raises(ModuleFormatError, match=r"in a TF1 graph session"):
-        hubmodels.save_model(keras.Model(inputs, outputs), tmp_path / "export")
+        hubmodels.save_model(keras.Model(inputs, outputs), tmp_path / "export", task="image")
+    assert not (tmp_path / "export").exists()
+
+
+def test_load_model_keeps_the_image_size_of_any_size_models(tiny_image_module, tmp_path):
+    model = hubmodels.feature_vector_classifier(str(tiny_image_module), 2, augmentation="crop_color")
+    assert tuple(model.inputs[0].shape[1:3]) == (None, None)
+    loaded = hubmodels.load_model(hubmodels.save_model(model, tmp_path / "augmented"))
+    assert loaded.task == "image" and loaded.image_size == (32, 32)
+
+
+def test_models_without_a_task_need_one_named(tmp_path):
+    inputs = keras.Input(shape=(8, 8, 3))
+    model = keras.Model(inputs, keras.layers.Dense(2)(keras.layers.Flatten()(inputs)))
+    with pytest.raises(InputError, match=r"task=\.\.\. \(one of image"):
+        hubmodels.save_model(model, tmp_path / "export")
     assert not (tmp_path / "export").exists()

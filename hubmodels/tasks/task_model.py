@@ -6,8 +6,10 @@ gradual unfreezing. It also carries `class_names` and `multi_label`.
 """
 
 from hubmodels._keras import keras, tf
+from hubmodels.errors import InputError
 from hubmodels.hub.backends import variable_name
-from hubmodels.hub.layer import ModuleLayer
+from hubmodels.hub.layers import is_module_layer
+from hubmodels.tasks import objectives
 
 
 class _Gates:
@@ -18,23 +20,46 @@ class _Gates:
 
 
 class TaskModel(keras.Model):
-    """A functional model: TaskModel(inputs, outputs, class_names=..., multi_label=...)."""
+    """A functional model: TaskModel(inputs, outputs, task="image", class_names=..., ...).
 
-    def __init__(self, *args, class_names=None, multi_label=False, **kwargs):
+    task: the name of its task package (hubmodels.tasks), which serves its exports.
+    class_names: one per output (checked); multi_label: sigmoid outputs, several labels.
+    """
+
+    def __init__(self, *args, task, class_names=None, multi_label=False, **kwargs):
         super().__init__(*args, **kwargs)
+        self.task = task
+        num_outputs = self.outputs[0].shape[-1]
+        if class_names is not None and len(class_names) != num_outputs:
+            raise InputError(
+                f"{len(class_names)} class names given for a model with {num_outputs} outputs: "
+                f"give one name per class ({list(class_names)[:5]}...)"
+            )
         self.class_names = list(class_names) if class_names else None
         self.multi_label = multi_label
         self.module_optimizer = None
         self._gates = _Gates()
 
     def module_layers(self) -> list:
-        return [layer for layer in self.layers if isinstance(layer, ModuleLayer)]
+        return [layer for layer in self.layers if is_module_layer(layer)]
 
     def module_variables(self) -> list:
         """Module weights that train (the unfrozen ones)."""
         return [
             w for layer in self.module_layers() if layer.trainable for w in layer.trainable_weights
         ]
+
+    def trains_module(self) -> bool:
+        """Whether any module weight trains (False: the module is frozen)."""
+        return bool(self.module_variables())
+
+    def loss_and_metrics(self) -> tuple:
+        """The task's default loss and metrics (classification: cross-entropy, accuracy)."""
+        num_classes = int(self.outputs[0].shape[-1])
+        return (
+            objectives.classification_loss(self.multi_label),
+            objectives.classification_metrics(num_classes, self.multi_label),
+        )
 
     def compile(self, optimizer="rmsprop", *args, module_optimizer=None, **kwargs):
         """keras.Model.compile, plus an optional optimizer for the module weights."""

@@ -127,9 +127,6 @@ def export_and_reload(model, images, workdir: Path):
 
 def run(count: int = 600, epochs: int = 4, workdir=None) -> dict:
     """Runs the three steps; returns the measured numbers."""
-    from hubmodels._keras import keras
-
-    keras.utils.set_random_seed(0)  # the same run, the same numbers
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="hubmodels-quickstart-") as tmp:
         folder = Path(workdir or tmp)
@@ -146,8 +143,6 @@ def run(count: int = 600, epochs: int = 4, workdir=None) -> dict:
     return {"accuracy": accuracy, "reload_identical": same, "seconds": seconds}
 
 
-def add_command(commands) -> None:
-    parser = commands.add_parser("quickstart", help="classify photos, fine-tune, export (offline)")
-    parser.add_argument("--images", type=int, default=600, help="digit images to use")
-    parser.add_argument("--epochs", type=int, default=4)
-    parser.set_defaults(run=lambda args: run(args.images, args.epochs))
+def quickstart(args) -> dict:
+    """The image step of `hubmodels quickstart` (args.examples, args.epochs: None for defaults)."""
+    return run(args.examples or 600, args.epochs or 4)

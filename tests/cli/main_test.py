@@ -1,6 +1,7 @@
 """The hubmodels command: inspect prints the fixtures' signatures; errors are one line."""
 
 import json
+import socket
 import subprocess
 import sys
 
@@ -54,6 +55,14 @@ def test_inspect_reusable_savedmodel_shows_call(reusable_savedmodel, capsys):
     assert "images: <hub.ParsedTensorInfo shape=(?, 4) dtype=float32 is_sparse=False>" in out
 
 
+@pytest.fixture
+def refused_proxy():
+    """An https proxy on 127.0.0.1 that refuses connections: no download leaves the machine."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+
+
 @pytest.mark.parametrize(
     "args, message",
     [
@@ -61,7 +70,7 @@ def test_inspect_reusable_savedmodel_shows_call(reusable_savedmodel, capsys):
         (["inspect", "https://tfhub.dev/google/x/1"], "tfhub.dev is unreachable"),
     ],
 )
-def test_errors_are_one_line_without_traceback(args, message, tmp_path):
+def test_errors_are_one_line_without_traceback(args, message, tmp_path, refused_proxy):
     result = subprocess.run(
         [sys.executable, "-m", "hubmodels.cli", *args],
         capture_output=True,
@@ -71,6 +80,7 @@ def test_errors_are_one_line_without_traceback(args, message, tmp_path):
             "TFHUB_CACHE_DIR": str(tmp_path),
             "PATH": "/usr/bin:/bin",
             "HUBMODELS_HOME": str(tmp_path),
+            "https_proxy": refused_proxy,
         },
     )
     assert result.returncode == 1

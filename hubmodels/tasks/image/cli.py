@@ -1,4 +1,4 @@
-"""`hubmodels classify`, `train` and `predict`: the image tasks on the command line."""
+"""The image task on the command line: `classify`, `train --task image`, `predict`."""
 
 import json
 import shutil
@@ -45,36 +45,23 @@ def _print_top_k(paths, results, as_json):
 
 def classify(args) -> None:
     import hubmodels
-    from hubmodels.hub.image_input import image_size_of
 
     model = hubmodels.image_classifier(
         args.module, signature=args.signature, output_key=args.output_key, labels=args.labels
     )
-    size = image_size_of(model.get_layer("module").module, args.signature)
-    if size is None:
+    size = tuple(model.inputs[0].shape[1:3])
+    if None in size:
         raise InputError(f"module {args.module} accepts any image size; it cannot pick one")
     results = hubmodels.predict_top_k(model, load_images(args.images, size), k=args.top)
     _print_top_k(args.images, results, args.json)
 
 
-def predict(args) -> None:
-    import hubmodels
+def predict(model, args) -> None:
+    """`hubmodels predict` on an image export: top-k labels of image files (args.inputs)."""
+    from hubmodels.tasks.image.classifiers import predict_top_k
 
-    model = hubmodels.load_model(args.model)
-    size = tuple(model.inputs[0].shape[1:3])
-    results = hubmodels.predict_top_k(model, load_images(args.images, size), k=args.top)
-    _print_top_k(args.images, results, args.json)
-
-
-def _unfreeze_arg(text):
-    """ "none" | "all" | N (last N blocks) | comma-separated scopes or regexes."""
-    if text is None or text == "none":
-        return None
-    if text == "all":
-        return True
-    if text.isdigit():
-        return int(text)
-    return [part.strip() for part in text.split(",") if part.strip()]
+    results = predict_top_k(model, load_images(args.inputs, model.image_size), k=args.top)
+    _print_top_k(args.inputs, results, args.json)
 
 
 def train(args) -> None:
@@ -103,7 +90,7 @@ def train(args) -> None:
         args.module,
         images.num_classes,
         multi_label=images.multi_label,
-        unfreeze=_unfreeze_arg(args.unfreeze),
+        unfreeze=args.unfreeze,
         augmentation=args.augment,
         class_names=images.class_names,
     )
@@ -137,7 +124,7 @@ def train(args) -> None:
 
 
 def add_commands(commands) -> None:
-    """Registers classify, train and predict on the `hubmodels` argument parser."""
+    """Registers `classify` on the `hubmodels` argument parser."""
     classify_parser = commands.add_parser("classify", help="top-k labels of images")
     classify_parser.add_argument("--module", required=True, help="an image classification module")
     classify_parser.add_argument("images", nargs="+", help="image files")
@@ -148,32 +135,10 @@ def add_commands(commands) -> None:
     classify_parser.add_argument("--json", action="store_true")
     classify_parser.set_defaults(run=classify)
 
-    train_parser = commands.add_parser("train", help="fine-tune a feature-vector module")
-    train_parser.add_argument("--module", required=True, help="a feature-vector module")
-    train_parser.add_argument("--data", required=True, help="folder of class folders, or a CSV")
-    train_parser.add_argument("--out", required=True, help="folder for the exported model")
-    train_parser.add_argument("--multi-label", action="store_true", help="CSV with several labels")
-    train_parser.add_argument("--label-separator", default=" ", help="for --multi-label CSVs")
-    train_parser.add_argument(
-        "--unfreeze",
-        default="none",
-        help="none, all, N (last N blocks) or scopes/regexes, comma-separated",
-    )
-    train_parser.add_argument("--augment", help="crop_color, nas_svhn or an augmentation handle")
-    train_parser.add_argument("--epochs", type=int, default=5)
-    train_parser.add_argument("--batch-size", type=int, default=32)
-    train_parser.add_argument("--learning-rate", type=float, default=1e-3)
-    train_parser.add_argument("--module-learning-rate", type=float)
-    train_parser.add_argument("--validation-split", type=float, default=0.2)
-    train_parser.add_argument("--seed", type=int, default=0)
-    train_parser.add_argument("--skip-errors", action="store_true", help="skip bad image files")
-    train_parser.add_argument("--overwrite", action="store_true")
-    train_parser.add_argument("--json", action="store_true")
-    train_parser.set_defaults(run=train)
 
-    predict_parser = commands.add_parser("predict", help="predict with an exported model")
-    predict_parser.add_argument("--model", required=True, help="a folder written by train")
-    predict_parser.add_argument("images", nargs="+", help="image files")
-    predict_parser.add_argument("--top", type=int, default=5)
-    predict_parser.add_argument("--json", action="store_true")
-    predict_parser.set_defaults(run=predict)
+def add_train_arguments(group) -> None:
+    """The options of `hubmodels train --task image` (data: a folder of class folders or a CSV)."""
+    group.add_argument("--multi-label", action="store_true", help="CSV with several labels")
+    group.add_argument("--label-separator", default=" ", help="for --multi-label CSVs")
+    group.add_argument("--augment", help="crop_color, nas_svhn or an augmentation handle")
+    group.add_argument("--skip-errors", action="store_true", help="skip bad image files")

@@ -1,18 +1,20 @@
-"""Image tasks: `image_classifier` (a module's own classes) and `feature_vector_classifier`
+"""Image factories: `image_classifier` (a module's own classes) and `feature_vector_classifier`
 (transfer learning: module, optional augmentation, dense head; selective unfreezing).
 """
 
 from hubmodels._keras import keras, tf
 from hubmodels.errors import InputError
-from hubmodels.heads import dense_head
 from hubmodels.hub import unfreeze as unfreezing
-from hubmodels.hub.augmentation import AugmentationLayer
 from hubmodels.hub.backends import variable_name
 from hubmodels.hub.image_input import image_size_of
-from hubmodels.hub.layer import ModuleLayer
+from hubmodels.hub.layers import module_layer
 from hubmodels.hub.module import Module
-from hubmodels.labels import fit_to_outputs, module_labels, read_labels
-from hubmodels.task_model import TaskModel
+from hubmodels.tasks.heads import dense_head
+from hubmodels.tasks.image.augmentation import AugmentationLayer
+from hubmodels.tasks.labels import fit_to_outputs, module_labels, read_labels
+from hubmodels.tasks.task_model import TaskModel
+
+TASK = "image"
 
 
 def _image_input(size):
@@ -30,12 +32,12 @@ def image_classifier(handle, signature=None, output_key=None, labels=None, softm
     """
     module = Module(handle)
     inputs = _image_input(image_size_of(module, signature))
-    logits = ModuleLayer(module, signature=signature, output_key=output_key, name="module")(inputs)
+    logits = module_layer(module, signature=signature, output_key=output_key)(inputs)
     outputs = keras.layers.Softmax(name="probs")(logits) if softmax else logits
     names = read_labels(labels) if labels is not None else module_labels(module.path)
     origin = "the labels given" if labels is not None else f"module {module.handle}"
     class_names = fit_to_outputs(names, outputs.shape[-1], origin)
-    return TaskModel(inputs, outputs, class_names=class_names, name="image_classifier")
+    return TaskModel(inputs, outputs, task=TASK, class_names=class_names, name="image_classifier")
 
 
 def predict_top_k(model, images, k=5, batch_size=32):
@@ -81,46 +83,67 @@ def feature_vector_classifier(
     augmentation: an augmentation module ("crop_color", "nas_svhn" or a handle),
       applied only in training; it also resizes to the module's input size.
     head: hidden layer sizes of the dense head, e.g. (256,).
+    image_size: (height, width) for modules that accept any size; must match a declared one.
     train_batch_norm: let unfrozen batch norm use batch statistics and update
-      its moving averages (default: frozen statistics).
-    class_names: names of the classes, kept on the model (e.g. from hubmodels.data).
+      its moving averages (default: frozen statistics). TF2 modules only; a TF1
+      module's training graph is chosen with tags={"train"}.
+    class_names: names of the classes (one per class), kept on the model.
     """
-    module = Module(handle, trainable=True, tags=tags)
-    size = image_size_of(module, signature) or (tuple(image_size) if image_size else None)
+    fine_tune = bool(unfreeze)  # None, False, 0 and [] keep the module frozen
+    module = Module(handle, trainable=fine_tune, tags=tags)
+    size = _image_size(module, signature, image_size)
     if augmentation and size is None:
         raise InputError(
             f"module {module.handle} accepts any image size: give image_size=(h, w) "
             "for the augmentation module to resize to"
         )
-    names = [variable_name(v) for v in module.fine_tunable_variables]
-    selected = set(unfreezing.select(names, unfreeze))
+    selected = _unfrozen_names(module, unfreeze) if fine_tune else []
     inputs = _image_input(None if augmentation else size)
     x = inputs
     if augmentation:
         x = AugmentationLayer(augmentation, size, name="augmentation")(x)
-    features = ModuleLayer(
+    layer = module_layer(
         module,
         signature=signature,
         output_key=output_key,
-        trainable=bool(selected),
-        trainable_filter=selected.__contains__,
+        trainable_names=selected,
         module_training=train_batch_norm,
-        name="module",
-    )(x)
+    )
+    features = layer(x)
+    if features.shape.rank != 2:
+        raise InputError(
+            f"module {module.handle} gives features of shape {tuple(features.shape)}, expected "
+            "[batch, d]: choose a feature-vector signature or output_key"
+        )
     outputs = dense_head(num_classes, multi_label, dropout, head)(features)
     return TaskModel(
         inputs,
         outputs,
+        task=TASK,
         class_names=class_names,
         multi_label=multi_label,
         name="feature_vector_classifier",
     )
 
 
-def trainable_report(model) -> dict:
-    """Module variables that train, per ModuleLayer: {layer name: [variable names]}."""
-    return {
-        layer.name: list(layer.module_trainable_names) if layer.trainable else []
-        for layer in model.layers
-        if isinstance(layer, ModuleLayer)
-    }
+def _image_size(module, signature, image_size):
+    """The module's declared (height, width), or `image_size` when it declares none."""
+    declared = image_size_of(module, signature)
+    wanted = tuple(int(d) for d in image_size) if image_size is not None else None
+    if declared is not None and wanted is not None and wanted != declared:
+        raise InputError(
+            f"image_size={wanted} conflicts with the size {declared} that module "
+            f"{module.handle} declares; leave image_size out"
+        )
+    return declared or wanted
+
+
+def _unfrozen_names(module, unfreeze) -> list:
+    """The module variables `unfreeze` selects; InputError when the module has none to train."""
+    names = [variable_name(v) for v in module.fine_tunable_variables]
+    if not names:
+        raise InputError(
+            f"unfreeze={unfreeze!r}: module {module.handle} marks none of its "
+            f"{len(module.variables)} variables trainable, so nothing can be fine-tuned"
+        )
+    return unfreezing.select(names, unfreeze)

@@ -1,20 +1,6 @@
-"""The `hubmodels` command. Errors print as one line and exit with status 1."""
+"""`hubmodels zoo list | fetch | build`: the offline zoo of modules."""
 
-import argparse
 import json
-import sys
-
-from hubmodels.errors import HubModelsError
-
-
-def _inspect(args) -> None:
-    from hubmodels.hub import inspection
-
-    report = inspection.describe(args.handle, signature=args.signature)
-    if args.json:
-        print(json.dumps(inspection.to_json(report), indent=2))
-    else:
-        print(inspection.render_text(report))
 
 
 def _zoo_list(args) -> None:
@@ -89,18 +75,7 @@ def _zoo_build(args) -> None:
         print(f"{entry.name}: {cache.ensure_built(entry.name)}", flush=True)
 
 
-def parser() -> argparse.ArgumentParser:
-    main = argparse.ArgumentParser(
-        prog="hubmodels", description="TensorFlow Hub modules as tf-keras models."
-    )
-    commands = main.add_subparsers(dest="command", required=True)
-
-    inspect = commands.add_parser("inspect", help="tag sets, signatures, inputs and outputs")
-    inspect.add_argument("handle", help="folder, .tar.gz, URL or hubmodels://NAME")
-    inspect.add_argument("--signature", help="show only this signature")
-    inspect.add_argument("--json", action="store_true", help="print JSON")
-    inspect.set_defaults(run=_inspect)
-
+def add_commands(commands) -> None:
     zoo = commands.add_parser("zoo", help="the offline zoo of modules")
     zoo_commands = zoo.add_subparsers(dest="zoo_command", required=True)
     listing = zoo_commands.add_parser("list", help="every zoo module and its state")
@@ -112,28 +87,3 @@ def parser() -> argparse.ArgumentParser:
     build = zoo_commands.add_parser("build", help="build zoo modules into the cache")
     build.add_argument("names", nargs="*", help="zoo modules (default: all)")
     build.set_defaults(run=_zoo_build)
-
-    from hubmodels import cli_image, quickstart
-    from hubmodels.tuning.command import add_tune_command
-
-    cli_image.add_commands(commands)
-    quickstart.add_command(commands)
-    add_tune_command(commands)
-    return main
-
-
-def main(argv=None) -> int:
-    args = parser().parse_args(argv)
-    try:
-        args.run(args)
-    except HubModelsError as err:
-        print(f"hubmodels: error: {err}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("hubmodels: interrupted", file=sys.stderr)
-        return 130
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -5,7 +5,7 @@ import pytest
 
 from hubmodels._keras import keras
 from hubmodels.errors import HandleError, InputError
-from hubmodels.hub.augmentation import AugmentationLayer
+from hubmodels.tasks.image.augmentation import AugmentationLayer
 from hubmodels.tuning import (
     Choice,
     FeatureCache,
@@ -13,7 +13,7 @@ from hubmodels.tuning import (
     Range,
     import_keras_tuner,
 )
-from tests.tuning.tiny_data import datasets
+from tests.tiny_images import datasets
 
 kt = import_keras_tuner()
 

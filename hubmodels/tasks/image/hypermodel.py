@@ -20,12 +20,13 @@ import functools
 from hubmodels._keras import tf
 from hubmodels.errors import InputError
 from hubmodels.hub import unfreeze as unfreezing
-from hubmodels.hub.augmentation import augmentation_handle
 from hubmodels.hub.backends import variable_name
 from hubmodels.hub.image_input import image_size_of
 from hubmodels.hub.module import Module
-from hubmodels.tasks.image import feature_vector_classifier
-from hubmodels.train import compile_for_task, extract_features, feature_extractor
+from hubmodels.tasks.image.augmentation import augmentation_handle
+from hubmodels.tasks.image.classifiers import feature_vector_classifier
+from hubmodels.training.cached import extract_features, feature_extractor
+from hubmodels.training.compile import compile_for_task
 from hubmodels.tuning.backend import import_keras_tuner
 from hubmodels.tuning.features import FeatureCache, fit_head, module_key
 from hubmodels.tuning.space import Choice, Range, dimension
