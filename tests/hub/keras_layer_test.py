@@ -101,6 +101,7 @@ RELOAD = """
 import sys
 import numpy as np
 from hubmodels._keras import keras, tf
+import tensorflow_text  # MiniLM's WordPiece ops, as any user of the model imports them
 model = keras.models.load_model(sys.argv[1])
 texts = tf.constant(["a fine day", "", "le chat noir", "terrible service"])
 np.save(sys.argv[2], model.predict(texts, verbose=0))
