@@ -29,8 +29,11 @@ __all__ = sorted(_PUBLIC)
 
 
 def _install_zoo_scheme():
+    """hubmodels:// in hubmodels.resolve, and in tensorflow_hub once it is imported."""
     from hubmodels.hub import registration
+    from hubmodels.zoo import scheme
 
+    scheme.install()
     registration.install()
 
 

@@ -1,4 +1,7 @@
-"""Registers `hubmodels://` (and local .tar.gz archives) with tensorflow_hub's resolver registry.
+"""Lets tensorflow_hub resolve the schemes of handles.register_scheme and local archives.
+
+After `import hubmodels`, `hub.load("hubmodels://NAME")` (the zoo's scheme) and
+`hub.load("module.tar.gz")` go through `handles.resolve`.
 
 `tensorflow_hub.registry` is not part of tensorflow_hub's exported API, so the
 supported range of tensorflow-hub is pinned in pyproject.toml and a test checks
@@ -12,36 +15,36 @@ import importlib.util
 import os
 import sys
 
+from hubmodels.hub import card, handles
 from hubmodels.hub.archives import is_archive
-from hubmodels.hub.handles import SCHEME
 
 _registered = False
 
 
-class _ZooResolver:
-    """A tensorflow_hub resolver for `hubmodels://NAME` handles and local archives."""
+class _HandleResolver:
+    """A tensorflow_hub resolver for handles of registered schemes and local archives."""
 
     def is_supported(self, handle):
         if not isinstance(handle, str):
             return False
-        return handle.startswith(SCHEME) or (is_archive(handle) and os.path.isfile(handle))
+        return handles.registered_scheme(handle) is not None or (
+            is_archive(handle) and os.path.isfile(handle)
+        )
 
     def __call__(self, handle):
-        from hubmodels.hub import card, handles
-
         folder = handles.resolve(handle)
         card.import_required(folder)
         return folder
 
 
 def register() -> None:
-    """Adds the zoo resolver to tensorflow_hub (once; idempotent)."""
+    """Adds our resolver to tensorflow_hub (once; idempotent)."""
     global _registered
     if _registered:
         return
     from tensorflow_hub import registry
 
-    registry.resolver.add_implementation(_ZooResolver())
+    registry.resolver.add_implementation(_HandleResolver())
     _registered = True
 
 

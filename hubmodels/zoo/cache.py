@@ -1,9 +1,17 @@
 """Builds zoo modules into `HUBMODELS_HOME/zoo/`, once, atomically, safely across processes.
 
-A module's folder is keyed by its entry's revision and source versions, so a
-new source version (or builder revision) builds afresh. The builder writes
-into a temporary folder, which is renamed into place when complete; a file
-lock makes two processes that build the same module at once end with one copy.
+A module's folder, `zoo/NAME/KEY`, is keyed by its entry's revision and source
+versions and by the environment (TensorFlow and hubmodels versions), so a new
+source version, builder revision, TensorFlow or hubmodels builds afresh. The
+builder writes into a temporary folder, which is renamed into place when
+complete; a file lock makes two processes that build the same module at once
+end with one copy.
+
+Clean-up rule: after a build, the other builds of the same module made by the
+same environment (per their cards) are deleted: this environment can no longer
+use them. Builds made by another TensorFlow or hubmodels version are kept, as
+another environment sharing HUBMODELS_HOME may still use them; delete
+`HUBMODELS_HOME/zoo` by hand to reclaim their space.
 """
 
 import hashlib
@@ -15,12 +23,21 @@ import time
 from pathlib import Path
 
 from hubmodels import __version__, paths
+from hubmodels.errors import ModuleFormatError
 from hubmodels.hub import card
-from hubmodels.zoo import registry
+from hubmodels.zoo import registry, scheme
+
+
+def _environment() -> dict:
+    """What a build depends on besides its entry: {"tensorflow": "2.21.0", "hubmodels": ...}."""
+    from hubmodels._keras import tf
+
+    return {"tensorflow": tf.__version__, "hubmodels": __version__}
 
 
 def _fingerprint(entry: registry.ZooEntry) -> str:
-    key = json.dumps([entry.revision, [s.requirement for s in entry.sources]])
+    sources = [s.requirement for s in entry.sources]
+    key = json.dumps([entry.revision, sources, _environment()], sort_keys=True)
     return hashlib.sha1(key.encode()).hexdigest()[:12]
 
 
@@ -35,7 +52,7 @@ def is_built(entry: registry.ZooEntry) -> bool:
 def _card(entry: registry.ZooEntry, seconds: float) -> dict:
     return {
         "name": entry.name,
-        "handle": f"hubmodels://{entry.name}",
+        "handle": scheme.PREFIX + entry.name,
         "category": entry.category,
         "summary": entry.summary,
         "kind": entry.kind,
@@ -44,6 +61,7 @@ def _card(entry: registry.ZooEntry, seconds: float) -> dict:
         "requires": list(entry.requires),
         "revision": entry.revision,
         "built_by": f"hubmodels {__version__}",
+        "environment": _environment(),
         "build_seconds": round(seconds, 2),
     }
 
@@ -71,15 +89,21 @@ def ensure_built(name: str, quiet: bool = False) -> Path:
             if target.exists():  # a half-written folder of an older, crashed build
                 shutil.rmtree(target)
             staging.rename(target)
-        _remove_stale(entry, keep=target)
+        _remove_stale(keep=target)
         if not quiet:
             seconds = time.perf_counter() - start
             print(f"hubmodels: built {name} in {seconds:.1f} s -> {target}", file=sys.stderr)
     return target
 
 
-def _remove_stale(entry: registry.ZooEntry, keep: Path) -> None:
-    """Deletes builds of `entry` made for other source versions or revisions."""
+def _remove_stale(keep: Path) -> None:
+    """Deletes the builds beside `keep` whose card names this environment (see above)."""
     for folder in keep.parent.iterdir():
-        if folder.is_dir() and folder != keep and not folder.name.startswith(".build-"):
+        if folder == keep or not folder.is_dir() or folder.name.startswith(".build-"):
+            continue
+        try:
+            made_here = card.read(folder).get("environment") == _environment()
+        except ModuleFormatError:  # not a build of ours: leave it alone
+            made_here = False
+        if made_here:
             shutil.rmtree(folder, ignore_errors=True)

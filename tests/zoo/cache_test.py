@@ -1,7 +1,10 @@
-"""Zoo builds: on first use, atomic, once across processes, redone on a new source version."""
+"""Zoo builds: on first use, atomic, once across processes, redone on a new source version
+or in another environment (TensorFlow, hubmodels), whose builds are kept."""
 
 import pytest
 
+import hubmodels
+from hubmodels._keras import tf
 from hubmodels.errors import ZooError
 from hubmodels.hub import card
 from hubmodels.zoo import cache, registry
@@ -38,6 +41,41 @@ def test_new_source_version_rebuilds():
     registry._ENTRIES[entry.name] = newer  # the fixture unregisters the test entries
     new = cache.ensure_built(entry.name, quiet=True)
     assert new != old and new.is_dir() and not old.exists()
+
+
+def test_environments_sharing_a_home_keep_each_others_builds(monkeypatch):
+    real = {"tensorflow": tf.__version__, "hubmodels": hubmodels.__version__}
+    assert cache._environment() == real
+    other_tf = {**real, "tensorflow": "2.99.0"}
+    other_hubmodels = {**real, "hubmodels": "9.9.9"}
+    entry = registry.get(tiny_entries.SCALE)
+    builds = {}
+    for environment in (real, other_tf, other_hubmodels):
+        monkeypatch.setattr(cache, "_environment", lambda e=environment: e)
+        builds[str(environment)] = cache.ensure_built(entry.name, quiet=True)
+        assert card.read(builds[str(environment)])["environment"] == environment
+    assert len(set(builds.values())) == 3 and all(b.is_dir() for b in builds.values())
+    newer = registry.ZooEntry(**{**entry.__dict__, "revision": entry.revision + 1})
+    registry._ENTRIES[entry.name] = newer  # the fixture unregisters the test entries
+    newest = cache.ensure_built(entry.name, quiet=True)  # still in other_hubmodels
+    assert newest.is_dir() and not builds[str(other_hubmodels)].exists()
+    assert builds[str(real)].is_dir() and builds[str(other_tf)].is_dir()
+    assert tiny_entries.build_count() == 4
+
+
+def test_folders_without_a_valid_card_are_left_alone():
+    entry = registry.get(tiny_entries.SCALE)
+    mine = cache.module_dir(entry).parent / "user_notes"
+    mine.mkdir(parents=True)
+    (mine / card.FILENAME).write_text("{not json")
+    cache.ensure_built(entry.name, quiet=True)
+    assert (mine / card.FILENAME).is_file()
+
+
+def test_zoo_handles_resolve_through_the_registered_scheme():
+    folder = hubmodels.resolve("hubmodels://" + tiny_entries.SCALE)
+    assert folder == str(cache.module_dir(registry.get(tiny_entries.SCALE)))
+    assert card.read(folder)["handle"] == "hubmodels://" + tiny_entries.SCALE
 
 
 def _build_in_child(home):

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from hubmodels import cli
-from hubmodels.zoo import registry
+from hubmodels.zoo import registry, scheme
 
 README = (Path(__file__).parents[2] / "README.md").read_text()
 ENTRIES = registry.entries()
@@ -18,6 +18,17 @@ def test_every_entry_is_documented_and_described(entry):
     assert entry.summary and entry.category
     if entry.is_standin:
         assert entry.standin_of == "https://tfhub.dev/" + entry.name.removeprefix("standin/")
+
+
+@pytest.mark.parametrize("entry", [e for e in ENTRIES if e.is_standin], ids=lambda e: e.name)
+def test_an_unreachable_tfhub_url_is_offered_its_stand_in(entry):
+    assert scheme._standin_for(entry.standin_of + "/?tf-hub-format=compressed") == (
+        "hubmodels://" + entry.name
+    )
+
+
+def test_urls_without_a_stand_in_are_offered_none():
+    assert scheme._standin_for("https://tfhub.dev/google/x/1") is None
 
 
 def test_zoo_list_shows_every_entry(capsys, tmp_path, monkeypatch):
