@@ -5,13 +5,17 @@ variables are tf.Variables, gradients flow (TF1 modules can be fine-tuned).
 `SessionModel` keeps a TF1 graph session for old SavedModels that TF2's loader
 refuses (reference variables, signatures whose shapes contradict the graph);
 state persists between calls, and it runs inside graphs via tf.numpy_function.
+Its infos are those of the graph's tensors (each contradiction noted, see
+ParsedTensorInfo.note), since the graph, not the SignatureDef, decides what runs.
 """
 
+import contextlib
 import dataclasses
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Mapping
 
 from hubmodels._keras import tf
-from hubmodels.errors import SignatureError
+from hubmodels.errors import ModuleFormatError, SignatureError
 from hubmodels.hub.savedmodel_file import SignatureInfo
 from hubmodels.hub.tensor_info import ParsedTensorInfo
 
@@ -31,7 +35,8 @@ class LoadedModel:
 
     def __init__(self, path, tags, file_info, meta_graph):
         load_tags = None if file_info.format == "TF2 SavedModel" else list(tags)
-        self.obj = tf.saved_model.load(str(path), tags=load_tags)
+        with _without_reference_variable_warnings():
+            self.obj = tf.saved_model.load(str(path), tags=load_tags)
         self.variables = list(getattr(self.obj, "variables", None) or captured_variables(self.obj))
         trainable_names = set(meta_graph.trainable_variable_names)
         if trainable_names:
@@ -41,12 +46,41 @@ class LoadedModel:
             if not self.trainable:
                 self.trainable = [v for v in self.variables if v.trainable]
         self.signatures = {
-            name: RunnableSignature(meta_graph.signatures[name], _signature_runner(fn))
+            name: RunnableSignature(
+                _graph_checked(
+                    meta_graph.signatures[name],
+                    fn.structured_input_signature[1],
+                    fn.structured_outputs,
+                ),
+                _signature_runner(fn),
+            )
             for name, fn in self.obj.signatures.items()
             if name in meta_graph.signatures
         }
+        self.call_error = None
         if CALL_SIGNATURE not in self.signatures and _callable(self.obj):
-            self.signatures[CALL_SIGNATURE] = _call_signature(self.obj)
+            try:
+                self.signatures[CALL_SIGNATURE] = _call_signature(self.obj)
+            except ModuleFormatError as err:
+                if not self.signatures:
+                    raise
+                self.call_error = err  # the module's signatures still work
+
+
+@contextlib.contextmanager
+def _without_reference_variable_warnings():
+    """Drops TF's warning for each reference variable (one per variable and signature)
+    while a TF1 model loads; Module logs one line of its own instead."""
+
+    def keep(record):
+        return "Unable to create a python object for variable" not in record.getMessage()
+
+    logger = logging.getLogger("tensorflow")
+    logger.addFilter(keep)
+    try:
+        yield
+    finally:
+        logger.removeFilter(keep)
 
 
 def captured_variables(obj) -> list:
@@ -91,7 +125,13 @@ def _callable(obj) -> bool:
 
 
 def _call_signature(obj) -> RunnableSignature:
-    """Exposes a reusable SavedModel's __call__ as a signature, its specs read from traces."""
+    """Exposes a reusable SavedModel's __call__ as a signature, its specs read from traces.
+
+    Nested inputs and outputs (lists, tuples, dicts) are flattened into keys joined
+    with "/": {"pooled": t, "encoder_outputs": [t1, t2]} gives the outputs
+    `encoder_outputs/0`, `encoder_outputs/1`, `pooled`; a list argument `inputs`
+    gives the inputs `inputs/0`, `inputs/1` (and the call takes that list too).
+    """
     functions = obj.__call__.concrete_functions
     chosen = functions[0]
     has_training = False
@@ -101,26 +141,72 @@ def _call_signature(obj) -> RunnableSignature:
         has_training = has_training or training is not None
         if training in (False, None):
             chosen = function
-    spec = chosen.structured_input_signature[0][0]
-    if isinstance(spec, dict):
-        inputs = {key: ParsedTensorInfo.from_spec(s) for key, s in sorted(spec.items())}
-        single_key = None
+    args = chosen.structured_input_signature[0]
+    if not args:
+        raise ModuleFormatError("its __call__ takes no positional input")
+    spec = args[0]
+    if tf.nest.is_nested(spec):
+        in_root = next(iter(chosen.function_type.parameters), "inputs")
     else:
-        single_key = spec.name or "inputs"
-        inputs = {single_key: ParsedTensorInfo.from_spec(spec)}
+        in_root = spec.name or "inputs"
+    in_keys = _flat_keys(spec, in_root)
+    inputs = dict(zip(in_keys, map(ParsedTensorInfo.from_spec, tf.nest.flatten(spec))))
     outputs = chosen.structured_outputs
-    if isinstance(outputs, dict):
-        output_infos = {k: ParsedTensorInfo.from_spec(t) for k, t in sorted(outputs.items())}
-    else:
-        output_infos = {"default": ParsedTensorInfo.from_spec(outputs)}
-    info = SignatureInfo(CALL_SIGNATURE, inputs, output_infos, {}, {})
+    out_keys = _flat_keys(outputs, "default")
+    output_infos = dict(zip(out_keys, map(ParsedTensorInfo.from_spec, tf.nest.flatten(outputs))))
+    structure = None
+    flat_dict = isinstance(spec, Mapping) and not any(map(tf.nest.is_nested, spec.values()))
+    if tf.nest.is_nested(spec) and not flat_dict:
+        structure = tf.nest.pack_sequence_as(spec, in_keys)  # not a flat dict: callers may nest
+    info = SignatureInfo(CALL_SIGNATURE, inputs, output_infos, {}, {}, structure)
 
     def run(values, training=False):
-        arg = values[single_key] if single_key else values
+        arg = tf.nest.pack_sequence_as(spec, [values[key] for key in in_keys])
         result = obj(arg, training=training) if has_training else obj(arg)
-        return result if isinstance(result, dict) else {"default": result}
+        return dict(zip(out_keys, tf.nest.flatten(result)))
 
     return RunnableSignature(info, run)
+
+
+def _flat_keys(nest, root: str) -> list:
+    """Keys of the leaves of `nest` in tf.nest.flatten order, path parts joined by "/":
+    a dict's keys name themselves, a list under `root` gives root/0, root/1; a leaf is root."""
+    parts = [] if isinstance(nest, Mapping) else [root]
+    keys = ["/".join(parts + path) for path in _leaf_paths(nest)]
+    clashes = sorted({key for key in keys if keys.count(key) > 1})
+    if clashes:
+        raise ModuleFormatError(f"its __call__ has several tensors named {clashes}")
+    return keys
+
+
+def _leaf_paths(nest) -> list:
+    """The path (list of str) to each leaf, in tf.nest.flatten order (dict keys sorted)."""
+    if not tf.nest.is_nested(nest):
+        return [[]]
+    children = (
+        [(k, nest[k]) for k in sorted(nest)] if isinstance(nest, Mapping) else enumerate(nest)
+    )
+    return [[str(key)] + path for key, child in children for path in _leaf_paths(child)]
+
+
+def flat_inputs(structure, value) -> dict:
+    """{key: leaf of value} for `value` nested like `structure`, whose leaves are the keys.
+
+    Raises ValueError saying where the nests differ.
+    """
+    if not tf.nest.is_nested(structure):
+        return {structure: value}
+    if isinstance(structure, Mapping):
+        if not isinstance(value, Mapping) or set(value) != set(structure):
+            got = sorted(value) if isinstance(value, Mapping) else type(value).__name__
+            raise ValueError(f"expected a dict with keys {sorted(structure)}, got {got}")
+        pairs = [(structure[key], value[key]) for key in structure]
+    else:
+        if not isinstance(value, (list, tuple)) or len(value) != len(structure):
+            got = f"{len(value)}" if isinstance(value, (list, tuple)) else type(value).__name__
+            raise ValueError(f"expected a list or tuple of {len(structure)} items, got {got}")
+        pairs = zip(structure, value)
+    return {key: leaf for child, item in pairs for key, leaf in flat_inputs(child, item).items()}
 
 
 class SessionModel:
@@ -133,10 +219,25 @@ class SessionModel:
             tf.compat.v1.saved_model.loader.load(self.session, list(tags), str(path))
         self.variables = []
         self.trainable = []
-        self.signatures = {
-            name: RunnableSignature(info, self._runner(info))
-            for name, info in meta_graph.signatures.items()
-        }
+        self.signatures = {}
+        for name, declared in meta_graph.signatures.items():
+            info = _graph_checked(
+                declared,
+                self._graph_tensors(declared.input_tensors),
+                self._graph_tensors(declared.output_tensors),
+            )
+            self.signatures[name] = RunnableSignature(info, self._runner(info))
+
+    def _graph_tensors(self, tensor_names: dict) -> dict:
+        """The loaded graph's dense tensors by key (a missing one fails when run, naming it)."""
+        tensors = {}
+        for key, name in tensor_names.items():
+            try:
+                if isinstance(name, str):  # a sparse tensor has a tuple of three names
+                    tensors[key] = self.graph.get_tensor_by_name(name)
+            except (KeyError, ValueError):
+                pass
+        return tensors
 
     def _runner(self, info: SignatureInfo):
         keys = sorted(info.inputs)
@@ -177,6 +278,23 @@ class SessionModel:
             return dict(zip(out_keys, results))
 
         return run
+
+
+def _graph_checked(info: SignatureInfo, inputs: dict, outputs: dict) -> SignatureInfo:
+    """`info` with each dense input and output checked against what the graph has under
+    the same key (tensors or TensorSpecs): the graph decides what runs, not the SignatureDef."""
+
+    def checked(infos, graph):
+        return {
+            key: declared.with_graph_tensor(graph[key].shape, graph[key].dtype)
+            if key in graph and not declared.is_sparse
+            else declared
+            for key, declared in infos.items()
+        }
+
+    return dataclasses.replace(
+        info, inputs=checked(info.inputs, inputs), outputs=checked(info.outputs, outputs)
+    )
 
 
 def first_line(err) -> str:

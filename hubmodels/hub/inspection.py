@@ -1,6 +1,8 @@
 """What `hubmodels inspect` reports: tag sets, signatures, inputs, outputs, variables.
 
-TF1 modules are described from their files alone (nothing is loaded or run).
+TF1 modules are described from their files alone (nothing is loaded or run); an
+input whose placeholder contradicts its SignatureDef is shown as the placeholder
+takes it, with a note saying what the SignatureDef declares.
 TF2 SavedModels are loaded too, to describe a reusable model's `__call__`.
 """
 
@@ -75,7 +77,7 @@ def render_text(report: dict) -> str:
     if module_card:
         lines.append(f"Zoo: {module_card.get('kind', '')} — {module_card.get('summary', '')}")
         if module_card.get("requires"):
-            needs = ", ".join(card._PIP_NAMES.get(r, r) for r in module_card["requires"])
+            needs = ", ".join(card.pip_name(r) for r in module_card["requires"])
             lines.append(f"Needs: {needs} (imported automatically on load)")
     tag_text = ", ".join(
         "{" + ", ".join(repr(t) for t in tags) + "}" for tags in report["tag_sets"]

@@ -59,6 +59,42 @@ class Module:
             )
         self.trainable = bool(trainable)
         self._signatures = self._model.signatures
+        self._log_load_warnings(meta_graph)
+
+    def _log_load_warnings(self, meta_graph):
+        """One warning line per kind of trouble TF2 or the module's files showed on load."""
+        reference = meta_graph.reference_variable_names
+        if reference and isinstance(self._model, backends.LoadedModel):
+            log.warning(
+                "module %s: TF2 loaded its %d reference variables (%s) as part of the graph, "
+                "not as tf.Variables: they keep their values but cannot be fine-tuned",
+                self.handle,
+                len(reference),
+                ", ".join(reference),
+            )
+        call_error = getattr(self._model, "call_error", None)
+        if call_error is not None:
+            log.warning(
+                "module %s: its __call__ is not offered as signature 'default' (%s); "
+                "use one of its signatures %s",
+                self.handle,
+                call_error,
+                self.get_signature_names(),
+            )
+        notes = [
+            f"{name} {kind} {key!r} ({info.note})"
+            for name, runnable in sorted(self._signatures.items())
+            for kind, infos in (("input", runnable.info.inputs), ("output", runnable.info.outputs))
+            for key, info in infos.items()
+            if info.note
+        ]
+        if notes:
+            log.warning(
+                "module %s: its graph contradicts its SignatureDefs; inputs are checked "
+                "against the graph's shapes and dtypes: %s",
+                self.handle,
+                "; ".join(notes),
+            )
 
     # Inspection ---------------------------------------------------------------
 
@@ -120,9 +156,10 @@ class Module:
         """Runs `signature` (None: the default one) on `inputs`.
 
         inputs: a dict keyed like get_input_info_dict(signature), or one tensor
-          when the signature has a single input.
-        as_dict: return every output as a dict; otherwise the `default` output
-          (or the only one).
+          when the signature has a single input; a nested __call__ input (e.g. a
+          list) may also be passed as that nest.
+        as_dict: return every output as a dict (nested outputs flattened to keys
+          like `encoder_outputs/0`); otherwise the `default` output (or the only one).
         """
         runnable = self._signature(signature)
         values = prepare_inputs(runnable.info, inputs, self.handle)
@@ -166,6 +203,10 @@ def select_output(info, outputs: dict, output_key, handle):
 def prepare_inputs(info, inputs, handle) -> dict:
     """Checks keys, dtypes and shapes against the signature; returns a dict of tensors."""
     expected = info.inputs
+    if info.input_structure is not None and not (
+        isinstance(inputs, dict) and set(inputs) <= set(expected)
+    ):
+        inputs = _flattened(info, inputs, handle)
     if not isinstance(inputs, dict):
         if len(expected) != 1:
             raise InputError(
@@ -187,6 +228,17 @@ def prepare_inputs(info, inputs, handle) -> dict:
             f"keys; expected {{{wanted}}}"
         )
     return {key: _checked(key, inputs[key], expected[key], info.name, handle) for key in expected}
+
+
+def _flattened(info, inputs, handle) -> dict:
+    """Nested `inputs` shaped like the signature's input structure, as a flat dict."""
+    try:
+        return backends.flat_inputs(info.input_structure, inputs)
+    except ValueError as err:
+        raise InputError(
+            f"signature {info.name!r} of module {handle} takes inputs nested like "
+            f"{info.input_structure} (or a flat dict with those keys): {err}"
+        ) from None
 
 
 def _checked(key, value, expected, signature, handle):

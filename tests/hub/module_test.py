@@ -1,5 +1,7 @@
 """hubmodels.Module on real fixtures, TF2 SavedModels and old TF1 models TF2 refuses."""
 
+import shutil
+
 import numpy as np
 import pytest
 
@@ -119,12 +121,90 @@ def test_old_tf1_model_tf2_refuses_runs_in_a_session(tmp_path, bad):
     assert counts == [1.0, 2.0, 3.0]  # state lives on in the session
     in_graph = tf.function(lambda x: module(x, signature="serving_default"))
     np.testing.assert_allclose(in_graph(tf.constant([[2.0, 0.0]])), [[2.0]])
-    expected = "no_such_tensor" if bad == "missing_output" else "declares output 'y'"
-    with pytest.raises(SignatureError, match=expected):
-        module([[1.0, 1.0]], signature="bad")
+    if bad == "missing_output":
+        with pytest.raises(SignatureError, match="no_such_tensor"):
+            module([[1.0, 1.0]], signature="bad")
+    else:  # declares y as (?, 7): the graph's (?, 1) is reported and runs
+        info = module.get_output_info_dict("bad")["y"]
+        assert info.shape.as_list() == [None, 1]
+        assert info.note == "SignatureDef declares shape (?, 7)"
+        np.testing.assert_allclose(module([[1.0, 1.0]], signature="bad"), [[3.0]])
     np.testing.assert_allclose(module([[0.0, 1.0]]), [[2.0]])  # still usable afterwards
     with pytest.raises(ModuleFormatError, match="cannot be fine-tuned"):
         Module(str(path), trainable=True)
+
+
+def _declaring_scalars(real_fixtures, folder):
+    """The real serving model with every float tensor of its SignatureDefs declared as a
+    scalar `()`, as some exporters wrote them, while its graph computes [?, 1]."""
+    from tensorflow.core.framework import types_pb2
+    from tensorflow.core.protobuf import saved_model_pb2
+
+    shutil.copytree(real_fixtures / SERVING, folder, copy_function=shutil.copyfile)
+    proto = saved_model_pb2.SavedModel()
+    proto.ParseFromString((folder / "saved_model.pb").read_bytes())
+    for signature in proto.meta_graphs[0].signature_def.values():
+        for info in [*signature.inputs.values(), *signature.outputs.values()]:
+            if info.dtype == types_pb2.DT_FLOAT:
+                info.tensor_shape.Clear()
+    (folder / "saved_model.pb").write_bytes(proto.SerializeToString())
+    return folder
+
+
+def _example(x):
+    feature = tf.train.Feature(float_list=tf.train.FloatList(value=[x]))
+    return tf.train.Example(features=tf.train.Features(feature={"x": feature}))
+
+
+@pytest.mark.parametrize("declared", ["as_published", "as_scalars"])
+def test_every_signature_of_the_serving_model_computes_its_numbers(
+    real_fixtures, tmp_path, declared, caplog
+):
+    """a = a2 = 0.5, b = 2, c = c2 = 3: y = ax + b, y2 = ax + c, y3 = a2 x2 + c2."""
+    path = real_fixtures / SERVING
+    if declared == "as_scalars":
+        path = _declaring_scalars(real_fixtures, tmp_path / "scalars")
+        with pytest.raises(ValueError, match="Shapes must be equal rank"):
+            tf.saved_model.load(str(path), tags=["serve"])
+    module = Module(str(path))
+    assert (module.load_error is None) == (declared == "as_published")
+    x_info = module.get_input_info_dict()["x"]
+    assert x_info.shape.as_list() == [None, 1] and x_info.dtype == tf.float32
+    y_info = module.get_output_info_dict("regress_x_to_y")["outputs"]
+    assert y_info.shape.as_list() == [None, 1]
+    if declared == "as_scalars":
+        assert x_info.note == y_info.note == "SignatureDef declares shape ()"
+        contradictions = [r.getMessage() for r in caplog.records if "contradicts" in r.message]
+        assert len(contradictions) == 1 and str(path) in contradictions[0]
+        assert "serving_default input 'x' (SignatureDef declares shape ())" in contradictions[0]
+        with pytest.raises(InputError, match=r"input 'x' .* has rank 0 .*expected .*\(\?, 1\)"):
+            module(2.0)
+    np.testing.assert_allclose(module([[2.0], [4.0]]), [[3.0], [4.0]])
+    np.testing.assert_allclose(module([[2.0]], signature="regress_x2_to_y3"), [[4.0]])
+    examples = [_example(2.0).SerializeToString(), _example(-2.0).SerializeToString()]
+    expected = {"regress_x_to_y": [[3.0], [1.0]], "regress_x_to_y2": [[4.0], [2.0]]}
+    for name, values in expected.items():
+        np.testing.assert_allclose(module(examples, signature=name), values)
+    scores = module(examples, signature="classify_x_to_y", as_dict=True)
+    np.testing.assert_allclose(scores["scores"], [[3.0], [1.0]])
+
+
+def test_reference_variables_give_one_warning_of_ours(real_fixtures, capfd, caplog, monkeypatch):
+    from tensorflow.python.platform import tf_logging
+
+    # TF logs its warning only for the first few loads of a process: start afresh.
+    monkeypatch.setattr(tf_logging, "_log_counter_per_token", {})
+    module = Module(str(real_fixtures / SERVING), trainable=True)
+    ours = [r.getMessage() for r in caplog.records if "reference variables" in r.getMessage()]
+    assert ours == [
+        f"module {real_fixtures / SERVING}: TF2 loaded its 5 reference variables "
+        "(a, a2, b, c, c2) as part of the graph, not as tf.Variables: they keep their "
+        "values but cannot be fine-tuned"
+    ]
+    assert module.trainable_variables == []
+    theirs = "Unable to create a python object for variable"
+    assert theirs not in capfd.readouterr().err
+    assert not [r for r in caplog.records if theirs in r.getMessage()]
 
 
 def test_unknown_signature_lists_available(half_plus_two):
