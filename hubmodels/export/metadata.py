@@ -1,7 +1,8 @@
 """The metadata of an export: `assets/hubmodels_model.json`, a tracked asset of the SavedModel.
 
-Keys: format, format_version, hubmodels_version, task, and what the task keeps (for image
-models: class_names, multi_label, image_size). Version 1 exports predate tasks: image models.
+Keys: format, format_version, hubmodels_version, task, requires (packages the graph's ops
+need), and what the task keeps (for image models: class_names, multi_label, image_size).
+Version 1 exports predate tasks: they are image models.
 """
 
 import json

@@ -10,7 +10,8 @@ kept beside them (see each task's `serving` module; images: hubmodels.tasks.imag
 The export carries that metadata in `assets/hubmodels_model.json`, a tracked asset: after
 tf.saved_model.load it is at `served.hubmodels_metadata.asset_path`. It is self-contained:
 module layers are revived from the saved graph, so the modules it was built from need not
-exist where it is loaded.
+exist where it is loaded. Packages that the modules' ops need (e.g. tensorflow_text for
+MiniLM) are recorded and imported again by load_model.
 
 The write is atomic (hubmodels.export.atomic): a failed save leaves `path` as it was.
 
@@ -24,7 +25,8 @@ from hubmodels import tasks
 from hubmodels._keras import keras, tf
 from hubmodels.errors import InputError, ModuleFormatError
 from hubmodels.export import atomic, metadata
-from hubmodels.hub import backends
+from hubmodels.hub import backends, card
+from hubmodels.hub.layers import is_module_layer
 
 
 def save_model(model, path, overwrite=False, task=None, **options) -> Path:
@@ -50,6 +52,7 @@ def save_model(model, path, overwrite=False, task=None, **options) -> Path:
         )
     task_metadata = serving.export_metadata(model, **options)
     _check_modules(model)
+    task_metadata["requires"] = _required_packages(model)
 
     def write(folder, scratch):
         file = scratch / metadata.FILENAME
@@ -69,6 +72,7 @@ def load_model(path):
     (image models: class_names, multi_label, image_size). It is not compiled."""
     path = Path(path)
     found = metadata.read(path)
+    card.import_packages(found.get("requires", []), f"the export {path}")
     try:
         with keras.src.saving.serialization_lib.SafeModeScope(True):
             model = keras.models.load_model(str(path), compile=False)
@@ -91,3 +95,12 @@ def _check_modules(model) -> None:
                 f"{module.handle} in a TF1 graph session (TF2 could not load it), "
                 "which a SavedModel cannot contain"
             )
+
+
+def _required_packages(model) -> list:
+    """Packages whose ops the model's modules use (their cards' `requires`)."""
+    names = set()
+    for layer in model.submodules:
+        if is_module_layer(layer):
+            names.update(layer.required_packages)
+    return sorted(names)

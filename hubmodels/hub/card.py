@@ -80,19 +80,27 @@ def write(folder, card: dict) -> None:
 
 def import_required(folder) -> None:
     """Imports the packages whose ops the module's graph uses (its card's `requires`)."""
-    required = read(folder).get("requires", [])
-    for name in required:
+    import_packages(read(folder).get("requires", []), f"module card {_path(folder)}")
+
+
+def import_packages(names, origin: str) -> None:
+    """Imports allowlisted packages that a graph's ops need; `origin` names who asked."""
+    for name in names:
         if name not in _PIP_NAMES:
             raise ModuleFormatError(
-                f"module card {_path(folder)} requires the package {name!r}, which hubmodels "
-                f"does not import for a module; allowed: {', '.join(sorted(_PIP_NAMES))}"
+                f"{origin} requires the package {name!r}, which hubmodels does not import for "
+                f"a module; allowed: {', '.join(sorted(_PIP_NAMES))}"
             )
-    for name in required:
+    for name in names:
         try:
             importlib.import_module(name)
         except ImportError:
-            pip_name = _PIP_NAMES[name]
             raise ModuleFormatError(
-                f"the module in {folder} needs the Python package {pip_name} for its ops; "
-                f"install it with `pip install {pip_name}` (or `pip install 'hubmodels[zoo]'`)"
+                f"{origin} needs the Python package {pip_name(name)} for its ops; install it "
+                f"with `pip install {pip_name(name)}` (or `pip install 'hubmodels[zoo]'`)"
             ) from None
+
+
+def pip_name(name: str) -> str:
+    """The pip distribution of an importable package name (tensorflow_text -> tensorflow-text)."""
+    return _PIP_NAMES.get(name, name)

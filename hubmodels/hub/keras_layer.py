@@ -28,6 +28,8 @@ class HubKerasLayer(hub.KerasLayer):
 
     loaded: the object `hub.load(handle)` returns, when the caller already loaded it (it is
       then not loaded again); the config keeps `handle`.
+    required_packages: packages the module's ops need (its card's `requires`), which an
+      export records.
     Other arguments as for hub.KerasLayer.
     """
 
@@ -38,12 +40,22 @@ class HubKerasLayer(hub.KerasLayer):
         trainable_names=None,
         module_training=True,
         loaded=None,
+        required_packages=(),
         **kwargs,
     ):
         # Read by _add_existing_weight, which hub.KerasLayer.__init__ calls.
         self._trainable_filter = None if trainable_names is None else set(trainable_names)
         self.module_training = bool(module_training)
         self.module_trainable_names = []
+        self.required_packages = tuple(required_packages)
+        # A key into nested outputs ("encoder_outputs/1") is followed here; hub.KerasLayer
+        # knows only top-level keys.
+        self._output_path = None
+        output_key = kwargs.get("output_key")
+        if output_key is not None and "/" in output_key:
+            self._output_path = output_key.split("/")
+            kwargs["output_key"] = None
+            kwargs["signature_outputs_as_dict"] = bool(kwargs.get("signature")) or None
         use_loaded = loaded is not None and callable(loaded) and "tags" not in kwargs
         super().__init__(loaded if use_loaded else handle, trainable=trainable, **kwargs)
         self._handle = str(handle)
@@ -64,7 +76,7 @@ class HubKerasLayer(hub.KerasLayer):
 
     @property
     def output_key(self):
-        return self._output_key
+        return "/".join(self._output_path) if self._output_path else self._output_key
 
     def _add_existing_weight(self, weight, trainable=None):
         name = variable_name(weight)
@@ -82,11 +94,17 @@ class HubKerasLayer(hub.KerasLayer):
             super()._check_trainability()  # the TF1 Hub format cannot train here
 
     def call(self, inputs, training=None):
-        return super().call(inputs, training=training if self.module_training else False)
+        result = super().call(inputs, training=training if self.module_training else False)
+        for part in self._output_path or ():
+            result = result[int(part)] if isinstance(result, (list, tuple)) else result[part]
+        return result
 
     def get_config(self):
         config = super().get_config()
         config["module_training"] = self.module_training
+        if self._output_path:
+            config["output_key"] = self.output_key
+            config.pop("signature_outputs_as_dict", None)
         if self._trainable_filter is not None:
             config["trainable_names"] = sorted(self._trainable_filter)
         return config

@@ -10,6 +10,7 @@ and it can train a chosen subset of the module's variables (the rest stay frozen
 """
 
 from hubmodels._keras import keras
+from hubmodels.hub import card
 from hubmodels.hub.backends import variable_name
 from hubmodels.hub.module import Module, select_output
 
@@ -54,6 +55,7 @@ class ModuleLayer(keras.layers.Layer):
         module.signature_info(self.signature)  # fails early on an unknown signature
         # Tracked, so that the module's variables, tables and assets are saved with the model.
         self.loaded_object = getattr(module._model, "obj", None)
+        self.required_packages = tuple(card.read(module.path).get("requires", []))
         candidates = {id(v) for v in module.fine_tunable_variables}
         self.module_trainable_names = []
         for variable in module.variables:

@@ -4,11 +4,13 @@
 
 TF2 SavedModels get a `HubKerasLayer` (a hub.KerasLayer). TF1 Hub modules and TF1
 SavedModels get a `ModuleLayer`, which calls their signatures through `Module` and can
-fine-tune them (hub.KerasLayer refuses to). Both expose `module_trainable_names`, the
-module variables that train, and `handle`.
+fine-tune them (hub.KerasLayer refuses to). Both expose `handle`, `signature`,
+`output_key`, `module_trainable_names` (the module variables that train) and
+`required_packages` (what the module's ops need, recorded by exports).
 """
 
 from hubmodels.errors import InputError
+from hubmodels.hub import card
 from hubmodels.hub.backends import CALL_SIGNATURE, LoadedModel
 from hubmodels.hub.keras_layer import HubKerasLayer
 from hubmodels.hub.layer import ModuleLayer
@@ -63,6 +65,7 @@ def module_layer(
         trainable=bool(trainable_names),
         trainable_names=trainable_names,
         module_training=module_training,
+        required_packages=card.read(module.path).get("requires", []),
         signature=None if call else info.name,
         output_key=output_key,
         name=name,

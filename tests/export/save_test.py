@@ -331,7 +331,9 @@ def test_session_only_modules_are_refused(tmp_path):
 
 
 def test_load_model_keeps_the_image_size_of_any_size_models(tiny_image_module, tmp_path):
-    model = hubmodels.feature_vector_classifier(str(tiny_image_module), 2, augmentation="crop_color")
+    model = hubmodels.feature_vector_classifier(
+        str(tiny_image_module), 2, augmentation="crop_color"
+    )
     assert tuple(model.inputs[0].shape[1:3]) == (None, None)
     loaded = hubmodels.load_model(hubmodels.save_model(model, tmp_path / "augmented"))
     assert loaded.task == "image" and loaded.image_size == (32, 32)
@@ -343,3 +345,17 @@ def test_models_without_a_task_need_one_named(tmp_path):
     with pytest.raises(InputError, match=r"task=\.\.\. \(one of image"):
         hubmodels.save_model(model, tmp_path / "export")
     assert not (tmp_path / "export").exists()
+
+
+def test_exports_record_and_import_the_packages_their_ops_need(tmp_path, monkeypatch):
+    from hubmodels.export import metadata
+
+    inputs = keras.Input(shape=(8, 8, 3))
+    model = keras.Model(inputs, keras.layers.Dense(2)(keras.layers.Flatten()(inputs)))
+    path = hubmodels.save_model(model, tmp_path / "export", task="image")
+    assert metadata.read(path)["requires"] == []
+    file = path / "assets" / metadata.FILENAME
+    found = json.loads(file.read_text())
+    file.write_text(json.dumps({**found, "requires": ["os"]}))
+    with pytest.raises(ModuleFormatError, match=r"requires the package 'os'.*allowed"):
+        hubmodels.load_model(path)

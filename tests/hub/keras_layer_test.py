@@ -121,6 +121,8 @@ def test_modules_with_tables_save_and_reload_in_a_fresh_process(handle, layer_ty
     inputs = keras.Input((), dtype=tf.string, name="text")
     layer = module_layer(Module(handle))
     assert isinstance(layer, layer_type)
+    minilm = "minilm" in handle
+    assert layer.required_packages == (("tensorflow_text",) if minilm else ())
     model = keras.Model(inputs, keras.layers.Dense(3, name="head")(layer(inputs)))
     expected = model.predict(texts, verbose=0)
     model.save(tmp_path / "model")
@@ -133,3 +135,28 @@ def test_modules_with_tables_save_and_reload_in_a_fresh_process(handle, layer_ty
         env={"HUBMODELS_HOME": str(tmp_path / "no_zoo"), "PATH": "", "HOME": str(tmp_path)},
     )
     np.testing.assert_allclose(np.load(out), expected, atol=1e-5)
+
+
+class _Encoder(tf.Module):
+    """BERT-like outputs: a dict holding a list."""
+
+    def __init__(self):
+        super().__init__()
+        self.w = tf.Variable([[1.0, 2.0], [3.0, 4.0]])
+
+    @tf.function(input_signature=[tf.TensorSpec([None, 2], tf.float32)])
+    def __call__(self, x):
+        first = tf.matmul(x, self.w)
+        return {"pooled": tf.reduce_sum(first, -1), "encoder_outputs": [first, 2.0 * first]}
+
+
+def test_a_nested_output_key_of_a_tf2_module(tmp_path):
+    tf.saved_model.save(_Encoder(), str(tmp_path / "encoder"))
+    layer = module_layer(Module(str(tmp_path / "encoder")), output_key="encoder_outputs/1")
+    assert isinstance(layer, HubKerasLayer) and layer.output_key == "encoder_outputs/1"
+    inputs = keras.Input(shape=(2,))
+    model = keras.Model(inputs, layer(inputs))
+    np.testing.assert_allclose(model.predict(np.ones((1, 2)), verbose=0), [[8.0, 12.0]])
+    model.save(tmp_path / "model")
+    reloaded = keras.models.load_model(tmp_path / "model", custom_objects=CUSTOM)
+    np.testing.assert_allclose(reloaded.predict(np.ones((1, 2)), verbose=0), [[8.0, 12.0]])
