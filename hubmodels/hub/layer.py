@@ -45,7 +45,7 @@ class ModuleLayer(keras.layers.Layer):
     ):
         super().__init__(trainable=trainable, **kwargs)
         if not isinstance(module, Module):
-            module = Module(module, trainable=True, tags=tags)
+            module = Module(module, trainable=trainable, tags=tags)
         self.module = module
         self.signature = signature or module.default_signature_name()
         self.output_key = output_key
