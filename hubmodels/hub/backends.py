@@ -39,8 +39,13 @@ class LoadedModel:
             self.obj = tf.saved_model.load(str(path), tags=load_tags)
         self.variables = list(getattr(self.obj, "variables", None) or captured_variables(self.obj))
         trainable_names = set(meta_graph.trainable_variable_names)
+        self.missing_trainable = []
         if trainable_names:
             self.trainable = [v for v in self.variables if variable_name(v) in trainable_names]
+            # e.g. TF1 reference variables, which TF2 loads as graph state, not tf.Variables
+            self.missing_trainable = sorted(
+                trainable_names - set(map(variable_name, self.trainable))
+            )
         else:
             self.trainable = list(getattr(self.obj, "trainable_variables", []) or [])
             if not self.trainable:

@@ -42,6 +42,8 @@ class Module:
         self.load_error = None
         try:
             self._model = backends.LoadedModel(self.path, self.tags, self.file, meta_graph)
+        except ModuleFormatError as err:  # the module itself is inconsistent: no fallback helps
+            raise ModuleFormatError(f"cannot load module {self.handle}: {err}") from err
         except Exception as err:  # TF2's loader refused: fall back to a TF1 session
             if self.file.format == "TF2 SavedModel":
                 raise ModuleFormatError(f"cannot load module {self.handle}: {err}") from err
@@ -52,6 +54,13 @@ class Module:
                 backends.first_line(err),
             )
             self._model = backends.SessionModel(self.path, self.tags, meta_graph)
+        missing = getattr(self._model, "missing_trainable", [])
+        if trainable and missing:
+            raise ModuleFormatError(
+                f"module {self.handle} cannot be fine-tuned: {len(missing)} of the variables it "
+                f"marks trainable (e.g. {missing[:3]}) do not load as TF2 variables (TF1 "
+                "reference variables); load it with trainable=False to use it frozen"
+            )
         if trainable and isinstance(self._model, backends.SessionModel):
             raise ModuleFormatError(
                 f"module {self.handle} runs only in a TF1 session (TF2 could not load it: "

@@ -180,3 +180,12 @@ def test_session_checks_outputs_the_graph_leaves_open(tmp_path):
         SignatureError, match=r"declares output 'y' with shape \(\?, 7\), .*\(2, 1\)"
     ):
         module(np.ones((1, 2), np.float32))
+
+
+def test_fine_tuning_a_module_whose_trainable_variables_do_not_load_is_refused(real_fixtures):
+    """TF Serving's half_plus_two marks reference variables trainable; TF2 loads them as graph
+    state, so fine-tuning would silently train nothing."""
+    path = str(real_fixtures / "saved_model_half_plus_two_cpu" / "00000123")
+    assert Module(path).get_signature_names()  # frozen use works
+    with pytest.raises(ModuleFormatError, match=r"cannot be fine-tuned: 5 of the variables"):
+        Module(path, trainable=True)
