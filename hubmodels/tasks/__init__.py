@@ -5,7 +5,8 @@ Base: `task_model.TaskModel` (the model every factory returns), `heads` (dense h
 Categories live in their own packages (`image/`, then text, video, detection,
 generation); `TASKS` below is the one line a new category adds.
 
-A task package exposes, in its `__init__.py`:
+A task package exposes, in its `__init__.py` (a task without training, such as generation,
+leaves out the training hooks; `providing` tells who has which):
   serving_signatures(model, metadata) -> {name: tf.function}   what an export serves
   export_metadata(model, **options) -> dict                     task facts an export keeps
   restore_metadata(model, metadata) -> None                     puts them back on load
@@ -35,3 +36,8 @@ def get(name: str):
         return importlib.import_module(TASKS[name])
     except KeyError:
         raise InputError(f"unknown task {name!r}; known tasks: {', '.join(TASKS)}") from None
+
+
+def providing(hook: str) -> list:
+    """The names of the tasks whose package provides `hook`, e.g. "train"."""
+    return [name for name in TASKS if hasattr(get(name), hook)]
