@@ -22,6 +22,7 @@ from hubmodels.errors import InputError
 
 TASKS = {
     "image": "hubmodels.tasks.image",
+    "generation": "hubmodels.tasks.generation",
 }
 
 

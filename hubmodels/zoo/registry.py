@@ -34,6 +34,7 @@ class ZooEntry:
     summary: one line for `zoo list` and `inspect`.
     sources: wheels whose files the builder reads (empty for stand-ins).
     standin_of: for stand-ins, the tfhub.dev URL whose interface they copy.
+    trained_on: for modules the builder trains here, the data it trains on.
     requires: import names the module's graph needs at load time.
     revision: bumped when the builder's output changes, so caches rebuild.
     """
@@ -44,6 +45,7 @@ class ZooEntry:
     summary: str
     sources: tuple = ()
     standin_of: str = ""
+    trained_on: str = ""
     requires: tuple = ()
     revision: int = 1
 
@@ -55,6 +57,8 @@ class ZooEntry:
     def kind(self) -> str:
         if self.is_standin:
             return f"stand-in: random weights, same interface as {self.standin_of}"
+        if self.trained_on:
+            return f"real weights trained here on {self.trained_on}"
         if self.sources:
             return "real weights"
         return "no weights (computation only)"
@@ -64,7 +68,9 @@ _ENTRIES: dict = {}
 _CATALOG = "hubmodels.zoo.catalog"
 
 
-def register(name, category, summary, sources=(), standin_of="", requires=(), revision=1):
+def register(
+    name, category, summary, sources=(), standin_of="", requires=(), revision=1, trained_on=""
+):
     """Decorator: registers `builder(out_dir: Path)` as the zoo module `name`."""
 
     def wrap(builder):
@@ -77,6 +83,7 @@ def register(name, category, summary, sources=(), standin_of="", requires=(), re
             summary=summary,
             sources=tuple(sources),
             standin_of=standin_of,
+            trained_on=trained_on,
             requires=tuple(requires),
             revision=revision,
         )
