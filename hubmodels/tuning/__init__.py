@@ -2,19 +2,28 @@
 
     from hubmodels.tuning import FeatureVectorHyperModel, import_keras_tuner
 
-    kt = import_keras_tuner()          # keras_tuner, driving tf-keras (see tuning.backend)
+    kt = import_keras_tuner()          # the same module as a plain `import keras_tuner` now
     tuner = kt.RandomSearch(FeatureVectorHyperModel(handles, num_classes=5),
                             objective="val_accuracy", max_trials=10, directory="runs")
     tuner.search(data.train, validation_data=data.validation, epochs=5)
 
+Importing this package (or any name from it) makes the first import of keras_tuner in
+the process drive tf-keras, also a plain `import keras_tuner` in your script (see
+tuning.backend); it loads neither keras_tuner nor TensorFlow. `import_keras_tuner()`
+returns keras_tuner, or says why it drives Keras 3 (imported before hubmodels.tuning).
+
 Modules: backend (the keras-tuner bridge), space (Range, Choice), features (the feature
 cache of frozen trials), search (the search behind `hubmodels tune`, whose command is in
 hubmodels/cli/tune.py). Each task keeps its HyperModel (images:
-hubmodels/tasks/image/hypermodel.py). Names are imported lazily: importing this
-package does not load TensorFlow; the first HyperModel or `import_keras_tuner()` does.
+hubmodels/tasks/image/hypermodel.py). Names are imported lazily: the first HyperModel or
+`import_keras_tuner()` loads TensorFlow and keras_tuner.
 """
 
 import importlib
+
+from hubmodels.tuning import backend
+
+backend.settle()
 
 _PUBLIC = {
     "import_keras_tuner": "hubmodels.tuning.backend",
