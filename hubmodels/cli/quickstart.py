@@ -1,6 +1,7 @@
 """`hubmodels quickstart [TASK]`: each task's offline step on real data, with its numbers."""
 
 from hubmodels import tasks
+from hubmodels.cli.arguments import positive_int
 
 
 def run(args) -> None:
@@ -16,6 +17,8 @@ def add_commands(commands) -> None:
         "quickstart", help="each task on real data, offline: train, measure, export"
     )
     parser.add_argument("task", nargs="?", choices=tasks.names(), help="one task (default: all)")
-    parser.add_argument("--examples", type=int, help="training examples per task (smaller: faster)")
-    parser.add_argument("--epochs", type=int, help="training epochs per task")
+    parser.add_argument(
+        "--examples", type=positive_int, help="training examples per task (smaller: faster)"
+    )
+    parser.add_argument("--epochs", type=positive_int, help="training epochs per task")
     parser.set_defaults(run=run)

@@ -5,6 +5,7 @@ Every task package (hubmodels.tasks) adds its training options and runs its trai
 """
 
 from hubmodels import tasks
+from hubmodels.cli.arguments import fraction, positive_float, positive_int
 
 
 def _train(args) -> None:
@@ -21,7 +22,9 @@ def _predict(args) -> None:
 
 def add_commands(commands) -> None:
     train = commands.add_parser("train", help="train a task model on your data and export it")
-    train.add_argument("--task", choices=tasks.names(), default="image", help="default: image")
+    train.add_argument(
+        "--task", choices=tasks.providing("train"), default="image", help="default: image"
+    )
     train.add_argument("--module", required=True, help="the module to build on")
     train.add_argument("--data", required=True, help="the training data (see the task)")
     train.add_argument("--out", required=True, help="folder for the exported model")
@@ -30,26 +33,26 @@ def add_commands(commands) -> None:
         default="none",
         help="none, all, N (last N blocks) or scopes/regexes, comma-separated",
     )
-    train.add_argument("--epochs", type=int, default=5)
-    train.add_argument("--batch-size", type=int, default=32)
-    train.add_argument("--learning-rate", type=float, default=1e-3)
-    train.add_argument("--module-learning-rate", type=float)
-    train.add_argument("--validation-split", type=float, default=0.2)
+    train.add_argument("--epochs", type=positive_int, default=5)
+    train.add_argument("--batch-size", type=positive_int, default=32)
+    train.add_argument("--learning-rate", type=positive_float, default=1e-3)
+    train.add_argument("--module-learning-rate", type=positive_float)
+    train.add_argument("--validation-split", type=fraction, default=0.2)
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--overwrite", action="store_true")
     train.add_argument("--json", action="store_true")
-    for name in tasks.names():
+    for name in tasks.providing("add_train_arguments"):
         tasks.get(name).add_train_arguments(train.add_argument_group(f"--task {name}"))
     train.set_defaults(run=_train)
 
     predict = commands.add_parser("predict", help="predict with an exported model")
     predict.add_argument("--model", required=True, help="a folder written by train")
     predict.add_argument("inputs", nargs="+", metavar="INPUT", help="inputs (image files, ...)")
-    predict.add_argument("--top", type=int, default=5)
+    predict.add_argument("--top", type=positive_int, default=5)
     predict.add_argument("--json", action="store_true")
     predict.set_defaults(run=_predict)
 
-    for name in tasks.names():
+    for name in tasks.providing("add_commands"):
         tasks.get(name).add_commands(commands)
 
 

@@ -10,6 +10,8 @@ command runs.
 import argparse
 import sys
 
+from hubmodels.cli.arguments import fraction, positive_float, positive_int
+
 DISTRIBUTED = """\
 distributed search (keras-tuner's chief/worker mode): run the same command, with the same
 --out on storage they share, in one chief and any number of workers, each with
@@ -45,16 +47,16 @@ def add_commands(subparsers) -> None:
         metavar="DIR_OR_CSV",
         help="image folder with one subfolder per class, or CSV file with path,label columns",
     )
-    tune.add_argument("--trials", type=int, required=True, help="number of trials in all")
+    tune.add_argument("--trials", type=positive_int, required=True, help="number of trials in all")
     tune.add_argument("--out", required=True, help="folder of the search and the best model")
     tune.add_argument("--tuner", choices=("random", "bayesian", "hyperband"), default="random")
-    tune.add_argument("--epochs", type=int, default=5, help="epochs per trial (default 5)")
-    tune.add_argument("--batch-size", type=int, default=32)
-    tune.add_argument("--validation-split", type=float, default=0.2)
+    tune.add_argument("--epochs", type=positive_int, default=5, help="epochs per trial (default 5)")
+    tune.add_argument("--batch-size", type=positive_int, default=32)
+    tune.add_argument("--validation-split", type=fraction, default=0.2)
     tune.add_argument("--seed", type=int, default=0)
     tune.add_argument(
         "--image-size",
-        type=int,
+        type=positive_int,
         nargs=2,
         metavar=("HEIGHT", "WIDTH"),
         help="size to decode images at (default: the largest the modules declare)",
@@ -90,21 +92,21 @@ def add_commands(subparsers) -> None:
     )
     space.add_argument(
         "--dropout",
-        type=float,
+        type=fraction,
         nargs="+",
         metavar="RATE",
         help="dropout, or LOW HIGH (default 0 0.5)",
     )
     space.add_argument(
         "--learning-rate",
-        type=float,
+        type=positive_float,
         nargs="+",
         metavar="RATE",
         help="head learning rate, or LOW HIGH on a log scale (default 1e-4 1e-2)",
     )
     space.add_argument(
         "--module-learning-rate",
-        type=float,
+        type=positive_float,
         nargs="+",
         metavar="RATE",
         help="learning rate of unfrozen module weights, or LOW HIGH (default 1e-5 1e-3)",

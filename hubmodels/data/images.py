@@ -6,16 +6,20 @@
 
 Both yield batches (images float32 [batch, height, width, 3] in [0, 1], labels), labels
 int32 [batch] (one class per image) or float32 multi-hot [batch, num_classes]
-(multi-label). Files are decoded in parallel (JPEG, PNG, GIF, BMP), resized bilinearly
-to `image_size`, optionally cached after decoding, shuffled with `seed` (anew every
-epoch), batched and prefetched.
+(multi-label). Files are decoded in parallel (JPEG, PNG, GIF, BMP) by
+data.decode_image_bytes, the decode the `image_bytes` serving signature uses, resized
+bilinearly to `image_size`, optionally cached after decoding, shuffled with `seed` (anew
+every epoch), batched and prefetched. JPEGs at least twice the target size in both
+dimensions are decoded at reduced scale (fast_jpeg, see data.decode).
 
 Bad files: every file's first bytes are checked up front; a missing, empty or non-image
 file raises InputError naming it. A file that passes but cannot be decoded (e.g.
 truncated) stops the iteration with tf.errors.InvalidArgumentError naming it. With
 skip_errors=True both kinds are left out and named in warnings (those found up front
 are counted in `ImageData.skipped`; the others only while iterating, which shortens
-that epoch).
+that epoch, and the rest of such a file's batch comes with the next batch). Naming them
+costs little: the decode and the batching stay one fused tf.data step, and only a batch
+with a bad file is decoded again, one file at a time.
 """
 
 import csv
@@ -44,6 +48,8 @@ class ImageData:
     train_files, validation_files: the files of each part (the order of an unshuffled
       pipeline).
     skipped: files left out up front with skip_errors=True.
+    fast_jpeg: the JPEG decode choice the images were made with; serve with the same
+      (decode_image_bytes(contents, image_size, fast_jpeg)).
     """
 
     train: tf.data.Dataset
@@ -53,6 +59,7 @@ class ImageData:
     train_files: tuple
     validation_files: tuple
     skipped: tuple = ()
+    fast_jpeg: bool = True
 
     @property
     def num_classes(self) -> int:
@@ -97,6 +104,7 @@ def from_folder(
     shuffle=True,
     cache=False,
     skip_errors=False,
+    fast_jpeg=True,
 ) -> ImageData:
     """Images in a folder tree with one subfolder per class (subfolders inside it included).
 
@@ -110,6 +118,8 @@ def from_folder(
     shuffle: reshuffle the training files every epoch (the same orders for the same seed).
     cache: keep the decoded images in memory after the first epoch.
     skip_errors: leave out files that are missing or cannot be decoded, with a warning.
+    fast_jpeg: decode JPEGs at 1/2, 1/4 or 1/8 scale when that stays at least image_size
+      (see data.decode_image_bytes); False decodes every pixel first.
     """
     root = Path(path)
     if not root.is_dir():
@@ -146,6 +156,7 @@ def from_folder(
         shuffle=shuffle,
         cache=cache,
         skip_errors=skip_errors,
+        fast_jpeg=fast_jpeg,
     )
 
 
@@ -162,6 +173,7 @@ def from_csv(
     shuffle=True,
     cache=False,
     skip_errors=False,
+    fast_jpeg=True,
 ) -> ImageData:
     """Images listed in a CSV file with a header row: a path column and a label column.
 
@@ -210,6 +222,7 @@ def from_csv(
         shuffle=shuffle,
         cache=cache,
         skip_errors=skip_errors,
+        fast_jpeg=fast_jpeg,
     )
 
 
@@ -257,6 +270,7 @@ def _image_data(
     shuffle,
     cache,
     skip_errors,
+    fast_jpeg,
 ) -> ImageData:
     """Checks the files, splits them and builds both pipelines; `source` names them in errors."""
     image_size = _checked_size(image_size)
@@ -285,6 +299,7 @@ def _image_data(
             seed=seed,
             cache=cache,
             skip_errors=skip_errors,
+            fast_jpeg=fast_jpeg,
         )
 
     return ImageData(
@@ -295,6 +310,7 @@ def _image_data(
         train_files=tuple(files[i] for i in train),
         validation_files=tuple(files[i] for i in validation),
         skipped=tuple(skipped),
+        fast_jpeg=fast_jpeg,
     )
 
 
@@ -344,12 +360,13 @@ def _split(count, validation_split, seed) -> tuple:
     return np.sort(order[held_out:]), np.sort(order[:held_out])
 
 
-def _pipeline(files, labels, image_size, batch_size, shuffle, seed, cache, skip_errors):
+def _pipeline(files, labels, image_size, batch_size, shuffle, seed, cache, skip_errors, fast_jpeg):
+    decode = dict(skip_errors=skip_errors, fast_jpeg=fast_jpeg)
     if not cache:
         order_seed = seed if shuffle else None
-        dataset = decode_batches(files, labels, image_size, batch_size, order_seed, skip_errors)
+        dataset = decode_batches(files, labels, image_size, batch_size, order_seed, **decode)
     else:  # decode once in file order, then shuffle the cached images
-        dataset = decode_batches(files, labels, image_size, batch_size, None, skip_errors)
+        dataset = decode_batches(files, labels, image_size, batch_size, None, **decode)
         dataset = dataset.unbatch().cache()
         if shuffle:
             dataset = dataset.shuffle(len(files), seed=seed, reshuffle_each_iteration=True)

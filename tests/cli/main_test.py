@@ -8,6 +8,9 @@ import sys
 import pytest
 
 from hubmodels import cli
+from hubmodels._keras import tf
+from hubmodels.cli.main import tensorflow_reason
+from tests.cli.command import run_hubmodels
 
 
 def test_inspect_half_plus_two_archive(real_fixtures, capsys, tmp_path, monkeypatch):
@@ -71,25 +74,46 @@ def refused_proxy():
     ],
 )
 def test_errors_are_one_line_without_traceback(args, message, tmp_path, refused_proxy):
-    result = subprocess.run(
-        [sys.executable, "-m", "hubmodels.cli", *args],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={
-            "TFHUB_CACHE_DIR": str(tmp_path),
-            "PATH": "/usr/bin:/bin",
-            "HUBMODELS_HOME": str(tmp_path),
-            "https_proxy": refused_proxy,
-        },
-    )
+    result = run_hubmodels(*args, home=tmp_path, env={"https_proxy": refused_proxy})
     assert result.returncode == 1
-    errors = [line for line in result.stderr.splitlines() if line.startswith("hubmodels:")]
-    assert len(errors) == 1 and message in errors[0]
-    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith("hubmodels: error: ") and result.stderr.count("\n") == 1
+    assert message in result.stderr
 
 
 def test_unknown_signature_error(real_fixtures, capsys):
     folder = real_fixtures / "saved_model_half_plus_two_cpu" / "00000123"
     assert cli.main(["inspect", str(folder), "--signature", "nope"]) == 1
     assert "no signature 'nope'; available: ['classify_x_to_y'" in capsys.readouterr().err
+
+
+def test_files_that_cannot_be_written_are_one_line(tiny_image_module, tmp_path, capsys):
+    blocker = tmp_path / "notes.txt"
+    blocker.write_text("a file where the output folder's parent should be")
+    args = ["--module", str(tiny_image_module), "--data", str(tmp_path)]
+    assert cli.main(["train", *args, "--out", str(blocker / "model")]) == 1
+    assert capsys.readouterr().err == f"hubmodels: error: {blocker}: File exists\n"
+
+
+def test_tensorflow_reason_drops_the_decorations():
+    with pytest.raises(tf.errors.InvalidArgumentError) as raised:
+        tf.io.decode_png(b"\x89PNG not really")
+    message = raised.value.message
+    assert message.startswith("{{function_node ") and "[Op:DecodePng]" in message
+    reason = tensorflow_reason(raised.value)
+    assert reason and reason in message and "{{" not in reason and "[Op:" not in reason
+
+    @tf.function
+    def check(ok):
+        tf.debugging.Assert(ok, ["cannot decode image file x.png: corrupt"])
+        return ok
+
+    with pytest.raises(tf.errors.InvalidArgumentError) as raised:
+        check(tf.constant(False))
+    assert tensorflow_reason(raised.value) == "cannot decode image file x.png: corrupt"
+
+
+def test_building_the_parser_loads_no_tensorflow():
+    """--help and usage errors stay fast, and the CLI sets TensorFlow's logging before it loads."""
+    code = "import sys, hubmodels.cli; hubmodels.cli.parser(); print('tensorflow' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.stdout == "False\n", result.stderr

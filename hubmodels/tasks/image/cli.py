@@ -4,6 +4,7 @@ import json
 import shutil
 from pathlib import Path
 
+from hubmodels.cli.arguments import positive_int
 from hubmodels.errors import InputError
 
 
@@ -12,7 +13,7 @@ def load_images(paths, image_size):
     import numpy as np
 
     from hubmodels._keras import tf
-    from hubmodels.data.decode import decode_image, file_problem
+    from hubmodels.data.decode import UNDECODABLE, decode_image_bytes, file_problem
 
     images = []
     for path in paths:
@@ -20,9 +21,10 @@ def load_images(paths, image_size):
         if problem:
             raise InputError(f"image {path}: {problem}")
         try:
-            images.append(decode_image(str(path), image_size).numpy())
-        except tf.errors.InvalidArgumentError as err:
-            raise InputError(f"image {path} cannot be decoded: {err.message}") from None
+            contents = tf.io.read_file(str(path))
+            images.append(decode_image_bytes(contents, image_size).numpy())
+        except tf.errors.InvalidArgumentError:
+            raise InputError(f"image {path} cannot be decoded: {UNDECODABLE}") from None
     return np.stack(images)
 
 
@@ -65,12 +67,15 @@ def predict(model, args) -> None:
 
 
 def train(args) -> None:
+    out = Path(args.out)
+    occupied = any(out.iterdir()) if out.is_dir() else out.exists()
+    if occupied and not args.overwrite:
+        raise InputError(f"{out} exists; choose another --out or pass --overwrite")
+    out.parent.mkdir(parents=True, exist_ok=True)  # fails now rather than after training
+
     import hubmodels
     from hubmodels import data
 
-    out = Path(args.out)
-    if out.exists() and any(out.iterdir()) and not args.overwrite:
-        raise InputError(f"{out} exists; choose another --out or pass --overwrite")
     size = data.image_size_for(args.module)
     options = dict(
         batch_size=args.batch_size,
@@ -128,7 +133,7 @@ def add_commands(commands) -> None:
     classify_parser = commands.add_parser("classify", help="top-k labels of images")
     classify_parser.add_argument("--module", required=True, help="an image classification module")
     classify_parser.add_argument("images", nargs="+", help="image files")
-    classify_parser.add_argument("--top", type=int, default=5)
+    classify_parser.add_argument("--top", type=positive_int, default=5)
     classify_parser.add_argument("--signature", help="module signature (default: default)")
     classify_parser.add_argument("--output-key", help="signature output with the logits")
     classify_parser.add_argument("--labels", help="labels file, one per line")
