@@ -47,7 +47,12 @@ def add_commands(commands) -> None:
 
     predict = commands.add_parser("predict", help="predict with an exported model")
     predict.add_argument("--model", required=True, help="a folder written by train")
-    predict.add_argument("inputs", nargs="+", metavar="INPUT", help="inputs (image files, ...)")
+    predict.add_argument(
+        "inputs",
+        nargs="+",
+        metavar="INPUT",
+        help="inputs: image files; text files with one text per line, - for stdin",
+    )
     predict.add_argument("--top", type=positive_int, default=5)
     predict.add_argument("--json", action="store_true")
     predict.set_defaults(run=_predict)

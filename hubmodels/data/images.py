@@ -24,7 +24,6 @@ with a bad file is decoded again, one file at a time.
 
 import csv
 import dataclasses
-import re
 import warnings
 from pathlib import Path
 
@@ -32,6 +31,7 @@ import numpy as np
 
 from hubmodels._keras import tf
 from hubmodels.data.decode import EXTENSIONS, decode_batches, file_problem
+from hubmodels.data.splits import sorted_labels, split_indices
 from hubmodels.errors import InputError
 
 _SHOWN = 10  # bad files named in one message
@@ -199,7 +199,7 @@ def from_csv(
             names = [n.strip() for n in label.split(label_separator) if n.strip()]
         files.append(str(root / file))
         label_lists.append(names)
-    class_names = _sorted_labels({n for names in label_lists for n in names})
+    class_names = sorted_labels({n for names in label_lists for n in names})
     if not class_names:
         raise InputError(f"CSV file {path} has no labels in column {label_column!r}")
     index = {name: i for i, name in enumerate(class_names)}
@@ -250,12 +250,6 @@ def _read_rows(path: Path, path_column, label_column) -> list:
     return rows
 
 
-def _sorted_labels(names) -> list:
-    if all(re.fullmatch(r"-?\d+", n) for n in names):
-        return sorted(names, key=int)
-    return sorted(names)
-
-
 def _image_data(
     files,
     labels,
@@ -283,7 +277,7 @@ def _image_data(
     labels = labels[keep]
     if not files:
         raise InputError(f"{source}: no readable images left after skipping {len(skipped)}")
-    train, validation = _split(len(files), validation_split, seed)
+    train, validation = split_indices(len(files), validation_split, seed)
     if not len(train):
         raise InputError(
             f"{source}: {len(files)} images are too few for validation_split={validation_split}"
@@ -349,15 +343,6 @@ def _check_files(files, source, skip_errors) -> tuple:
             )
         warnings.warn(f"{source}: skipped {len(bad)} image file(s): {listed}{more}", stacklevel=4)
     return keep, [file for file, _ in bad]
-
-
-def _split(count, validation_split, seed) -> tuple:
-    """(train indices, validation indices), each sorted; a random `validation_split` held out."""
-    if validation_split == 0:
-        return np.arange(count), np.arange(0)
-    held_out = max(1, round(count * validation_split))
-    order = np.random.default_rng(seed).permutation(count)
-    return np.sort(order[held_out:]), np.sort(order[:held_out])
 
 
 def _pipeline(files, labels, image_size, batch_size, shuffle, seed, cache, skip_errors, fast_jpeg):

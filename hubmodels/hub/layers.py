@@ -29,9 +29,11 @@ def module_layer(
     output_key=None,
     trainable_names=(),
     module_training=False,
+    as_dict=False,
     name="module",
 ):
-    """A layer running `signature` of `module` (None: its default) and returning one output.
+    """A layer running `signature` of `module` (None: its default) and returning one output
+    (as_dict=True: every output of the signature, as a dict).
 
     trainable_names: module variables that train with the model (empty: the module is frozen).
     module_training: run the module in training mode while the model trains (batch norm on
@@ -50,13 +52,16 @@ def module_layer(
             module,
             signature=info.name,
             output_key=output_key,
+            as_dict=as_dict,
             trainable=bool(trainable_names),
             trainable_filter=set(trainable_names).__contains__,
             name=name,
         )
     loaded = module._model.obj
     call = info.name == CALL_SIGNATURE and CALL_SIGNATURE not in loaded.signatures
-    if output_key is None and not (call and not _call_returns_dict(loaded)):
+    if as_dict:
+        output_key = None
+    elif output_key is None and not (call and not _call_returns_dict(loaded)):
         # the key that Module would pick: `default` or the only output
         output_key = select_output(info, {key: key for key in info.outputs}, None, module.handle)
     return HubKerasLayer(
@@ -68,6 +73,7 @@ def module_layer(
         required_packages=card.read(module.path).get("requires", []),
         signature=None if call else info.name,
         output_key=output_key,
+        signature_outputs_as_dict=as_dict or None,
         name=name,
     )
 

@@ -22,6 +22,7 @@ from hubmodels.errors import InputError
 
 TASKS = {
     "image": "hubmodels.tasks.image",
+    "text": "hubmodels.tasks.text",
     "generation": "hubmodels.tasks.generation",
 }
 

@@ -359,3 +359,20 @@ def test_exports_record_and_import_the_packages_their_ops_need(tmp_path, monkeyp
     file.write_text(json.dumps({**found, "requires": ["os"]}))
     with pytest.raises(ModuleFormatError, match=r"requires the package 'os'.*allowed"):
         hubmodels.load_model(path)
+
+
+@pytest.mark.parametrize("fast_jpeg", [True, False])
+def test_serving_decodes_jpegs_as_the_training_data_did(tiny_image_module, tmp_path, fast_jpeg):
+    from hubmodels.data import decode_image_bytes
+
+    model = hubmodels.feature_vector_classifier(str(tiny_image_module), 3, class_names=NAMES)
+    path = hubmodels.save_model(model, tmp_path / "export", fast_jpeg=fast_jpeg)
+    assert hubmodels.load_model(path).fast_jpeg is fast_jpeg
+    noisy = np.random.default_rng(3).integers(0, 256, (96, 80, 3), dtype=np.uint8)
+    data = _encode(noisy, "JPEG", quality=90)  # 3x the input size: reduced-scale decode applies
+    served = tf.saved_model.load(str(path)).signatures["serving_default"]
+    got = served(image_bytes=tf.constant([data]))["probabilities"].numpy()
+    for choice in (fast_jpeg, not fast_jpeg):
+        images = decode_image_bytes(tf.constant(data), (32, 32), fast_jpeg=choice)[None]
+        same = np.allclose(got, model.predict(images, verbose=0), atol=1e-6)
+        assert same is (choice is fast_jpeg)

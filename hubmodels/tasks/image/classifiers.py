@@ -4,11 +4,10 @@
 
 from hubmodels._keras import keras, tf
 from hubmodels.errors import InputError
-from hubmodels.hub import unfreeze as unfreezing
-from hubmodels.hub.backends import variable_name
 from hubmodels.hub.image_input import image_size_of
 from hubmodels.hub.layers import module_layer
 from hubmodels.hub.module import Module
+from hubmodels.tasks.fine_tuning import unfrozen_names
 from hubmodels.tasks.heads import dense_head
 from hubmodels.tasks.image.augmentation import AugmentationLayer
 from hubmodels.tasks.labels import fit_to_outputs, module_labels, read_labels
@@ -97,7 +96,7 @@ def feature_vector_classifier(
             f"module {module.handle} accepts any image size: give image_size=(h, w) "
             "for the augmentation module to resize to"
         )
-    selected = _unfrozen_names(module, unfreeze) if fine_tune else []
+    selected = unfrozen_names(module, unfreeze) if fine_tune else []
     inputs = _image_input(None if augmentation else size)
     x = inputs
     if augmentation:
@@ -136,14 +135,3 @@ def _image_size(module, signature, image_size):
             f"{module.handle} declares; leave image_size out"
         )
     return declared or wanted
-
-
-def _unfrozen_names(module, unfreeze) -> list:
-    """The module variables `unfreeze` selects; InputError when the module has none to train."""
-    names = [variable_name(v) for v in module.fine_tunable_variables]
-    if not names:
-        raise InputError(
-            f"unfreeze={unfreeze!r}: module {module.handle} marks none of its "
-            f"{len(module.variables)} variables trainable, so nothing can be fine-tuned"
-        )
-    return unfreezing.select(names, unfreeze)

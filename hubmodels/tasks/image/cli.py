@@ -8,7 +8,7 @@ from hubmodels.cli.arguments import positive_int
 from hubmodels.errors import InputError
 
 
-def load_images(paths, image_size):
+def load_images(paths, image_size, fast_jpeg=True):
     """float32 [n, height, width, 3] in [0, 1]; InputError naming a missing or bad file."""
     import numpy as np
 
@@ -22,7 +22,7 @@ def load_images(paths, image_size):
             raise InputError(f"image {path}: {problem}")
         try:
             contents = tf.io.read_file(str(path))
-            images.append(decode_image_bytes(contents, image_size).numpy())
+            images.append(decode_image_bytes(contents, image_size, fast_jpeg=fast_jpeg).numpy())
         except tf.errors.InvalidArgumentError:
             raise InputError(f"image {path} cannot be decoded: {UNDECODABLE}") from None
     return np.stack(images)
@@ -62,7 +62,8 @@ def predict(model, args) -> None:
     """`hubmodels predict` on an image export: top-k labels of image files (args.inputs)."""
     from hubmodels.tasks.image.classifiers import predict_top_k
 
-    results = predict_top_k(model, load_images(args.inputs, model.image_size), k=args.top)
+    images = load_images(args.inputs, model.image_size, model.fast_jpeg)
+    results = predict_top_k(model, images, k=args.top)
     _print_top_k(args.inputs, results, args.json)
 
 
@@ -110,7 +111,7 @@ def train(args) -> None:
         checkpoint_dir=backup,
         verbose=1 if not args.json else 0,
     )
-    hubmodels.save_model(model, out, overwrite=args.overwrite)
+    hubmodels.save_model(model, out, overwrite=args.overwrite, fast_jpeg=images.fast_jpeg)
     shutil.rmtree(backup, ignore_errors=True)  # kept only to resume an interrupted run
     final = {k: round(float(v[-1]), 4) for k, v in history.history.items()}
     summary = {

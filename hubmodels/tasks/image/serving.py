@@ -9,7 +9,8 @@ Signatures (n = number of classes):
 
 Encoded images go through hubmodels.data.decode.decode_image_bytes, the function that
 decodes training files, so served predictions equal training-time ones.
-Metadata: class_names, multi_label, image_size (what serving_default resizes to).
+Metadata: class_names, multi_label, image_size (what serving_default resizes to), fast_jpeg
+(whether large JPEGs are decoded at a reduced scale, as the training data was).
 """
 
 from hubmodels._keras import tf
@@ -18,11 +19,13 @@ from hubmodels.errors import InputError
 from hubmodels.tasks.image.augmentation import AugmentationLayer
 
 
-def export_metadata(model, image_size=None) -> dict:
+def export_metadata(model, image_size=None, fast_jpeg=True) -> dict:
     """Checks that `model` maps images to class scores; returns the metadata to keep.
 
     image_size: (height, width) that serving_default resizes images to; needed when the
       model accepts any size and has no augmentation layer whose size it could take.
+    fast_jpeg: decode large JPEGs at a reduced scale, as the training data did
+      (hubmodels.data's `fast_jpeg`, kept in ImageData.fast_jpeg): serve as you trained.
     """
     _check_outputs(model)
     class_names = [str(name) for name in getattr(model, "class_names", None) or []] or None
@@ -30,6 +33,7 @@ def export_metadata(model, image_size=None) -> dict:
         "class_names": class_names,
         "multi_label": bool(getattr(model, "multi_label", False)),
         "image_size": list(_serving_size(model, image_size)),
+        "fast_jpeg": bool(fast_jpeg),
     }
 
 
@@ -38,11 +42,13 @@ def restore_metadata(model, metadata: dict) -> None:
     model.class_names = metadata["class_names"]
     model.multi_label = metadata["multi_label"]
     model.image_size = tuple(metadata["image_size"])
+    model.fast_jpeg = metadata.get("fast_jpeg", False)  # exports before it decoded in full
 
 
 def serving_signatures(model, metadata: dict) -> dict:
     """{"serving_default": encoded bytes in, "serve_images": float images in}."""
     size = tuple(metadata["image_size"])
+    fast_jpeg = metadata["fast_jpeg"]
     class_names = metadata["class_names"]
     multi_label = metadata["multi_label"]
 
@@ -65,7 +71,7 @@ def serving_signatures(model, metadata: dict) -> dict:
     @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="image_bytes")])
     def serve_bytes(image_bytes):
         images = tf.map_fn(
-            lambda contents: decode_image_bytes(contents, size),
+            lambda contents: decode_image_bytes(contents, size, fast_jpeg=fast_jpeg),
             image_bytes,
             fn_output_signature=tf.TensorSpec([*size, 3], tf.float32),
         )

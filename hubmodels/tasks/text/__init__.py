@@ -1,0 +1,39 @@
+"""The text task: classifiers of raw strings on text-embedding modules.
+
+Factory (classifiers.py): `text_classifier` at sentence level (one vector per text) or word
+level (token embeddings, BiLSTM or masked mean), `predict_labels`. What a module gives at
+each level (embeddings.py), the word-level layers (sequence.py), export signatures
+(serving.py), `train --task text`/`predict` (cli.py) and the quickstart step
+(quickstart.py). Data: hubmodels.data.text_from_csv / text_from_folder, and
+hubmodels.datasets.tweet_sentiment. Names are imported on first use, so the command line
+starts without TensorFlow.
+"""
+
+import importlib
+
+_PUBLIC = {
+    "text_classifier": "classifiers",
+    "predict_labels": "classifiers",
+    # the task interface (see hubmodels.tasks)
+    "export_metadata": "serving",
+    "restore_metadata": "serving",
+    "serving_signatures": "serving",
+    "add_train_arguments": "cli",
+    "train": "cli",
+    "predict": "cli",
+    "quickstart": "quickstart",
+}
+
+__all__ = sorted(_PUBLIC)
+
+
+def __getattr__(name):
+    try:
+        module = _PUBLIC[name]
+    except KeyError:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    return getattr(importlib.import_module(f"{__name__}.{module}"), name)
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_PUBLIC))
