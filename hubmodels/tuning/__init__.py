@@ -19,8 +19,7 @@ hubmodels/tasks/image/hypermodel.py). Names are imported lazily: the first Hyper
 `import_keras_tuner()` loads TensorFlow and keras_tuner.
 """
 
-import importlib
-
+from hubmodels.lazy import exports
 from hubmodels.tuning import backend
 
 backend.settle()
@@ -36,16 +35,4 @@ _PUBLIC = {
 
 __all__ = sorted(_PUBLIC)
 
-
-def __getattr__(name):
-    try:
-        module_name = _PUBLIC[name]
-    except KeyError:
-        raise AttributeError(f"module 'hubmodels.tuning' has no attribute {name!r}") from None
-    value = getattr(importlib.import_module(module_name), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__():
-    return sorted(set(globals()) | set(_PUBLIC))
+__getattr__, __dir__ = exports(__name__, _PUBLIC)

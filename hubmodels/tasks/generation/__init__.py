@@ -8,34 +8,24 @@ quickstart step. Generation has no training: no `train` hooks.
 Names are imported on first use, so the command line starts without TensorFlow.
 """
 
-import importlib
+from hubmodels.lazy import exports
 
 _PUBLIC = {
-    "image_generator": "generator",
-    "ImageGenerator": "generator",
-    "LatentSpec": "generator",
-    "Samples": "generator",
-    "interpolate": "latents",
-    "truncated_normal": "latents",
-    "images_to_grid": "grids",
-    "save_grid": "grids",
-    "save_animation": "grids",
-    "find_latent": "recovery",
+    "image_generator": ".generator",
+    "ImageGenerator": ".generator",
+    "LatentSpec": ".generator",
+    "Samples": ".generator",
+    "interpolate": ".latents",
+    "truncated_normal": ".latents",
+    "images_to_grid": ".grids",
+    "save_grid": ".grids",
+    "save_animation": ".grids",
+    "find_latent": ".recovery",
     # the task interface (see hubmodels.tasks)
-    "add_commands": "cli",
-    "quickstart": "quickstart",
+    "add_commands": ".cli",
+    "quickstart": ".quickstart",
 }
 
 __all__ = sorted(_PUBLIC)
 
-
-def __getattr__(name):
-    try:
-        module = _PUBLIC[name]
-    except KeyError:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
-    return getattr(importlib.import_module(f"{__name__}.{module}"), name)
-
-
-def __dir__():
-    return sorted(set(globals()) | set(_PUBLIC))
+__getattr__, __dir__ = exports(__name__, _PUBLIC)

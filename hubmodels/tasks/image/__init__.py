@@ -7,35 +7,25 @@ and the quickstart step (quickstart.py). Data: hubmodels.data.from_folder / from
 Names are imported on first use, so the command line starts without TensorFlow.
 """
 
-import importlib
+from hubmodels.lazy import exports
 
 _PUBLIC = {
-    "image_classifier": "classifiers",
-    "feature_vector_classifier": "classifiers",
-    "predict_top_k": "classifiers",
-    "AugmentationLayer": "augmentation",
-    "FeatureVectorHyperModel": "hypermodel",
+    "image_classifier": ".classifiers",
+    "feature_vector_classifier": ".classifiers",
+    "predict_top_k": ".classifiers",
+    "AugmentationLayer": ".augmentation",
+    "FeatureVectorHyperModel": ".hypermodel",
     # the task interface (see hubmodels.tasks)
-    "export_metadata": "serving",
-    "restore_metadata": "serving",
-    "serving_signatures": "serving",
-    "add_commands": "cli",
-    "add_train_arguments": "cli",
-    "train": "cli",
-    "predict": "cli",
-    "quickstart": "quickstart",
+    "export_metadata": ".serving",
+    "restore_metadata": ".serving",
+    "serving_signatures": ".serving",
+    "add_commands": ".cli",
+    "add_train_arguments": ".cli",
+    "train": ".cli",
+    "predict": ".cli",
+    "quickstart": ".quickstart",
 }
 
 __all__ = sorted(_PUBLIC)
 
-
-def __getattr__(name):
-    try:
-        module = _PUBLIC[name]
-    except KeyError:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
-    return getattr(importlib.import_module(f"{__name__}.{module}"), name)
-
-
-def __dir__():
-    return sorted(set(globals()) | set(_PUBLIC))
+__getattr__, __dir__ = exports(__name__, _PUBLIC)

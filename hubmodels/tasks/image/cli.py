@@ -1,10 +1,10 @@
 """The image task on the command line: `classify`, `train --task image`, `predict`."""
 
 import json
-import shutil
 from pathlib import Path
 
 from hubmodels.cli.arguments import positive_int
+from hubmodels.cli.training import fit_and_export
 from hubmodels.errors import InputError
 
 
@@ -68,11 +68,6 @@ def predict(model, args) -> None:
 
 
 def train(args) -> None:
-    out = Path(args.out)
-    occupied = any(out.iterdir()) if out.is_dir() else out.exists()
-    if occupied and not args.overwrite:
-        raise InputError(f"{out} exists; choose another --out or pass --overwrite")
-    out.parent.mkdir(parents=True, exist_ok=True)  # fails now rather than after training
 
     import hubmodels
     from hubmodels import data
@@ -100,33 +95,7 @@ def train(args) -> None:
         augmentation=args.augment,
         class_names=images.class_names,
     )
-    backup = out.parent / f".{out.name}.training-backup"
-    history = hubmodels.fit(
-        model,
-        images.train,
-        images.validation,
-        epochs=args.epochs,
-        learning_rate=args.learning_rate,
-        module_learning_rate=args.module_learning_rate,
-        checkpoint_dir=backup,
-        verbose=1 if not args.json else 0,
-    )
-    hubmodels.save_model(model, out, overwrite=args.overwrite, fast_jpeg=images.fast_jpeg)
-    shutil.rmtree(backup, ignore_errors=True)  # kept only to resume an interrupted run
-    final = {k: round(float(v[-1]), 4) for k, v in history.history.items()}
-    summary = {
-        "model": str(out),
-        "classes": images.class_names,
-        "train_images": images.num_train,
-        "validation_images": images.num_validation,
-        "final_metrics": final,
-    }
-    print(
-        json.dumps(summary, indent=2)
-        if args.json
-        else f"Saved {out} ({images.num_classes} classes, {images.num_train} training images); "
-        + ", ".join(f"{k} {v}" for k, v in final.items())
-    )
+    fit_and_export(model, images, args, "images", fast_jpeg=images.fast_jpeg)
 
 
 def add_commands(commands) -> None:

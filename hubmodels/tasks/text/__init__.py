@@ -9,31 +9,21 @@ hubmodels.datasets.tweet_sentiment. Names are imported on first use, so the comm
 starts without TensorFlow.
 """
 
-import importlib
+from hubmodels.lazy import exports
 
 _PUBLIC = {
-    "text_classifier": "classifiers",
-    "predict_labels": "classifiers",
+    "text_classifier": ".classifiers",
+    "predict_labels": ".classifiers",
     # the task interface (see hubmodels.tasks)
-    "export_metadata": "serving",
-    "restore_metadata": "serving",
-    "serving_signatures": "serving",
-    "add_train_arguments": "cli",
-    "train": "cli",
-    "predict": "cli",
-    "quickstart": "quickstart",
+    "export_metadata": ".serving",
+    "restore_metadata": ".serving",
+    "serving_signatures": ".serving",
+    "add_train_arguments": ".cli",
+    "train": ".cli",
+    "predict": ".cli",
+    "quickstart": ".quickstart",
 }
 
 __all__ = sorted(_PUBLIC)
 
-
-def __getattr__(name):
-    try:
-        module = _PUBLIC[name]
-    except KeyError:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
-    return getattr(importlib.import_module(f"{__name__}.{module}"), name)
-
-
-def __dir__():
-    return sorted(set(globals()) | set(_PUBLIC))
+__getattr__, __dir__ = exports(__name__, _PUBLIC)

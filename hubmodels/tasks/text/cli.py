@@ -6,11 +6,11 @@
 """
 
 import json
-import shutil
 import sys
 from pathlib import Path
 
 from hubmodels.cli.arguments import positive_int
+from hubmodels.cli.training import fit_and_export
 from hubmodels.errors import InputError
 
 
@@ -67,15 +67,9 @@ def predict(model, args) -> None:
 
 
 def train(args) -> None:
-    import hubmodels
     from hubmodels.data.text import text_from_csv, text_from_folder
     from hubmodels.tasks.text.classifiers import text_classifier
 
-    out = Path(args.out)
-    occupied = any(out.iterdir()) if out.is_dir() else out.exists()
-    if occupied and not args.overwrite:
-        raise InputError(f"{out} exists; choose another --out or pass --overwrite")
-    out.parent.mkdir(parents=True, exist_ok=True)  # fails now rather than after training
     options = dict(
         batch_size=args.batch_size,
         validation_split=args.validation_split,
@@ -108,34 +102,7 @@ def train(args) -> None:
         max_tokens=args.max_tokens,
         class_names=data.class_names,
     )
-    backup = out.parent / f".{out.name}.training-backup"
-    history = hubmodels.fit(
-        model,
-        data.train,
-        data.validation,
-        epochs=args.epochs,
-        learning_rate=args.learning_rate,
-        module_learning_rate=args.module_learning_rate,
-        checkpoint_dir=backup,
-        verbose=1 if not args.json else 0,
-    )
-    hubmodels.save_model(model, out, overwrite=args.overwrite)
-    shutil.rmtree(backup, ignore_errors=True)  # kept only to resume an interrupted run
-    final = {k: round(float(v[-1]), 4) for k, v in history.history.items()}
-    summary = {
-        "model": str(out),
-        "classes": data.class_names,
-        "train_texts": data.num_train,
-        "validation_texts": data.num_validation,
-        "skipped": len(data.skipped),
-        "final_metrics": final,
-    }
-    print(
-        json.dumps(summary, indent=2)
-        if args.json
-        else f"Saved {out} ({data.num_classes} classes, {data.num_train} training texts); "
-        + ", ".join(f"{k} {v}" for k, v in final.items())
-    )
+    fit_and_export(model, data, args, "texts", extra={"skipped": len(data.skipped)})
 
 
 def _head(text):
