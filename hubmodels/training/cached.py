@@ -1,28 +1,70 @@
-"""Training a frozen module's head on module outputs computed once (same model, faster epochs)."""
+"""Training a frozen module's model on the module's outputs, computed once: the same model
+and callbacks, much faster epochs.
+
+    extractor = feature_extractor(model)           # images -> module outputs
+    train = features_of(extractor, train_images)  # Features: arrays in dataset order
+    history = fit_on_features(model, train, epochs=5, callbacks=[...])
+
+`hubmodels.fit` takes this path for frozen modules; the keras-tuner HyperModel takes it
+for frozen trials, with the features kept in a tuning.features.FeatureCache. The model
+itself trains (only its head runs, on features): callbacks see the whole model, so
+ModelCheckpoint, EarlyStopping(restore_best_weights=True) and BackupAndRestore work on it.
+"""
+
+import dataclasses
 
 import numpy as np
 
 from hubmodels._keras import keras, tf
 from hubmodels.errors import InputError
-from hubmodels.hub.layers import is_module_layer
 
 
-def can_cache_features(model) -> bool:
-    """Whether the module's outputs are the same every epoch: it is frozen, and no layer
-    before it acts randomly in training (augmentation)."""
-    return not model.trains_module() and not any(
-        getattr(layer, "random_in_training", False) for layer in model.layers
-    )
+@dataclasses.dataclass(frozen=True)
+class Features:
+    """A dataset's module outputs: features [n, d] and labels [n] or [n, classes], in the
+    order of one pass over the data; batch_size is the size of the data's batches."""
+
+    features: np.ndarray
+    labels: np.ndarray
+    batch_size: int
+
+
+def cache_blocker(model):
+    """Why `model` cannot train on its module's outputs computed once, or None when it can:
+    its module is frozen, nothing before it trains or acts randomly (augmentation), and
+    its "head" layer goes from the module's output to the model's."""
+    modules = model.module_layers()
+    if len(modules) != 1 or len(model.outputs) != 1:
+        return f"it has {len(modules)} module layers and {len(model.outputs)} outputs, not one each"
+    if model.trains_module():
+        return "its module trains (it was built with unfreeze)"
+    position = model.layers.index(modules[0])
+    for layer in model.layers[:position]:
+        if getattr(layer, "random_in_training", False):
+            return f"its layer {layer.name!r} before the module acts randomly in training"
+        if layer.trainable_weights:
+            return f"its layer {layer.name!r} before the module trains"
+    head = next((layer for layer in model.layers if layer.name == "head"), None)
+    nodes = head.inbound_nodes if head is not None else []
+    if not (
+        len(nodes) == 1
+        and nodes[0].input_tensors is modules[0].output
+        and nodes[0].outputs is model.outputs[0]
+    ):
+        return "it has no 'head' layer from the module's output to the model's"
+    return None
 
 
 def feature_extractor(model):
-    """The part of `model` from its input to the module layer's output."""
-    module_layer = next(layer for layer in model.layers if is_module_layer(layer))
-    return keras.Model(model.inputs, module_layer.output), model.get_layer("head")
+    """The part of `model` from its input to the module layer's output: images -> features."""
+    return keras.Model(model.inputs, model.module_layers()[0].output)
 
 
-def extract_features(extractor, dataset, verbose=1):
-    """(features, labels) arrays of a whole dataset of (images, labels), in order."""
+def features_of(extractor, dataset, role="training", verbose=1) -> Features:
+    """The Features of a whole dataset of (images, labels) batches, in order.
+
+    role names the dataset in the error raised when it is empty.
+    """
     features, labels = [], []
     progress = keras.utils.Progbar(None, unit_name="batch", verbose=1 if verbose else 0)
     for images, batch_labels in dataset:
@@ -30,40 +72,28 @@ def extract_features(extractor, dataset, verbose=1):
         labels.append(batch_labels.numpy())
         progress.add(1)
     if not features:
-        raise InputError("the dataset is empty: no batch to train on")
-    return np.concatenate(features), np.concatenate(labels)
+        raise InputError(f"the {role} dataset is empty: it gives no batch")
+    return Features(np.concatenate(features), np.concatenate(labels), len(features[0]))
 
 
-def _batch_size(dataset) -> int:
-    for images, _ in dataset.take(1):
-        return int(images.shape[0])
-    raise InputError("the dataset is empty: no batch to train on")
+def fit_on_features(model, train, validation=None, shuffle=True, **fit_kwargs):
+    """Trains `model` (compiled) on Features of its module; returns the Keras History.
 
-
-def fit_on_cached_features(model, train, validation, epochs, callbacks, verbose, shuffle):
-    extractor, head = feature_extractor(model)
-    batch_size = _batch_size(train)
-    if verbose:
-        print("Caching module features (the module is frozen)...")
-    features, labels = extract_features(extractor, train, verbose)
-    cached = tf.data.Dataset.from_tensor_slices((features, labels))
+    train, validation: Features (validation may be None). shuffle: reshuffle the training
+    features every epoch (False: their cached order). fit_kwargs go to keras.Model.fit
+    (epochs, callbacks, verbose...). The History and the callbacks' model are `model`'s.
+    """
+    blocker = cache_blocker(model)
+    if blocker is not None:
+        raise InputError(f"model {model.name!r} cannot train on cached module outputs: {blocker}")
+    batches = tf.data.Dataset.from_tensor_slices((train.features, train.labels))
     if shuffle:
-        cached = cached.shuffle(len(features), seed=0, reshuffle_each_iteration=True)
-    cached = cached.batch(batch_size).prefetch(tf.data.AUTOTUNE)
-    cached_validation = None
+        batches = batches.shuffle(len(train.features), seed=0, reshuffle_each_iteration=True)
+    batches = batches.batch(train.batch_size).prefetch(tf.data.AUTOTUNE)
+    validation_batches = None
     if validation is not None:
-        cached_validation = tf.data.Dataset.from_tensor_slices(
-            extract_features(extractor, validation, verbose)
-        ).batch(batch_size)
-    head.compile(
-        optimizer=model.optimizer,
-        loss=model.loss,
-        metrics=model.loss_and_metrics()[1],
-    )
-    return head.fit(
-        cached,
-        validation_data=cached_validation,
-        epochs=epochs,
-        callbacks=callbacks,
-        verbose=verbose,
-    )
+        validation_batches = tf.data.Dataset.from_tensor_slices(
+            (validation.features, validation.labels)
+        ).batch(validation.batch_size)
+    with model.steps_on_features():
+        return model.fit(batches, validation_data=validation_batches, **fit_kwargs)

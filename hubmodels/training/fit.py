@@ -1,5 +1,5 @@
-"""Fitting helpers: default loss and metrics, per-group learning rates, gradual
-unfreezing, checkpoints with resumption, and feature caching for frozen modules.
+"""`fit`: training a factory-made model with the task's loss and metrics, a learning rate per
+group, gradual unfreezing, resumable checkpoints, and feature caching for frozen modules.
 
     model = hubmodels.feature_vector_classifier(handle, num_classes=5, unfreeze=1)
     history = hubmodels.fit(model, train_ds, validation_ds, epochs=5,
@@ -13,8 +13,14 @@ from hubmodels._keras import keras, tf
 from hubmodels.errors import InputError
 from hubmodels.hub import unfreeze
 from hubmodels.hub.backends import variable_name
-from hubmodels.training.cached import can_cache_features, fit_on_cached_features
-from hubmodels.training.compile import compile_for_task
+from hubmodels.tasks.task_model import TaskModel
+from hubmodels.training.cached import (
+    cache_blocker,
+    feature_extractor,
+    features_of,
+    fit_on_features,
+)
+from hubmodels.training.compile import DEFAULT_LEARNING_RATE, compile_for_task, set_learning_rates
 from hubmodels.training.unfreezing import GradualUnfreezing
 
 
@@ -23,7 +29,7 @@ def fit(
     train,
     validation=None,
     epochs=5,
-    learning_rate=1e-3,
+    learning_rate=None,
     module_learning_rate=None,
     gradual_unfreeze=False,
     cache_features="auto",
@@ -34,29 +40,127 @@ def fit(
 ):
     """Trains a factory-made model; returns the Keras History.
 
-    train, validation: tf.data.Datasets of (images, labels) batches.
-    cache_features: "auto" computes a frozen module's outputs once and trains
-      the head on them (same final model, much faster epochs); False never does.
+    train, validation: tf.data.Datasets of (images, labels) batches; an empty one raises
+      InputError.
+    learning_rate: Adam's learning rate for the head, and for the module's unfrozen weights
+      unless module_learning_rate is given. None: 1e-3 when fit compiles the model.
+    module_learning_rate: a learning rate of their own for the module's unfrozen weights
+      (InputError when the module is frozen).
+    gradual_unfreeze: unfreeze the model's unfrozen blocks one per epoch, last first
+      (epoch 0 trains the head only); InputError when the module is frozen.
+    cache_features: "auto" computes a frozen module's outputs once and trains the head on
+      them (the same model, much faster epochs) whenever it can: the module is frozen and
+      nothing before it is random (augmentation). True does so or raises InputError saying
+      why it cannot; False never does. Callbacks see the whole model either way.
     shuffle_cache: reshuffle cached features every epoch (False: the source's order).
     checkpoint_dir: keeps a backup each epoch; rerunning fit with the same
       folder after an interruption resumes where it stopped.
-    gradual_unfreeze: unfreeze the model's unfrozen blocks one per epoch, last first.
+
+    A model that is not compiled is compiled here (Adam, the task's loss and metrics). On
+    a compiled model (fitted before, or compiled by you) the learning rates given replace
+    its optimizers' rates, for this fit and after; rates left None stay as they are, and
+    so do the optimizers' state (Adam's moments), the loss and the metrics.
     """
-    if not isinstance(train, tf.data.Dataset):
-        raise InputError(f"train must be a tf.data.Dataset of (images, labels), got {type(train)}")
-    if model.optimizer is None or module_learning_rate is not None:
-        compile_for_task(model, learning_rate, module_learning_rate)
+    blocker = _check_arguments(model, train, validation, cache_features, module_learning_rate)
     callbacks = list(callbacks)
+    if gradual_unfreeze:
+        callbacks.append(_gradual_unfreezing(model))
     if checkpoint_dir is not None:
         callbacks.append(keras.callbacks.BackupAndRestore(str(checkpoint_dir)))
-    if gradual_unfreeze:
-        names = [variable_name(v) for v in model.module_variables()]
-        callbacks.append(GradualUnfreezing(unfreeze.blocks(names)))
-    use_cache = cache_features == "auto" and can_cache_features(model)
-    if use_cache:
-        return fit_on_cached_features(
-            model, train, validation, epochs, callbacks, verbose, shuffle_cache
+    if model.optimizer is None:
+        rate = DEFAULT_LEARNING_RATE if learning_rate is None else learning_rate
+        compile_for_task(model, rate, module_learning_rate)
+    else:
+        set_learning_rates(model, learning_rate, module_learning_rate)
+    if cache_features and blocker is None:
+        extractor = feature_extractor(model)
+        if verbose:
+            print("Caching module features (the module is frozen)...")
+        train_features = features_of(extractor, train, "training", verbose)
+        validation_features = None
+        if validation is not None:
+            validation_features = features_of(extractor, validation, "validation", verbose)
+        return fit_on_features(
+            model,
+            train_features,
+            validation_features,
+            shuffle=shuffle_cache,
+            epochs=epochs,
+            callbacks=callbacks,
+            verbose=verbose,
         )
-    return model.fit(
-        train, validation_data=validation, epochs=epochs, callbacks=callbacks, verbose=verbose
-    )
+    try:
+        return model.fit(
+            train,
+            validation_data=validation,
+            epochs=epochs,
+            callbacks=[*callbacks, _ValidationBatches()],
+            verbose=verbose,
+        )
+    except ValueError as error:  # Keras' "Empty logs" after an epoch without a batch
+        if next(iter(train.take(1)), None) is None:
+            raise InputError("the training dataset is empty: it gives no batch") from error
+        raise
+
+
+def _check_arguments(model, train, validation, cache_features, module_learning_rate):
+    """InputError for arguments fit cannot honour; else why the model's module outputs
+    cannot be cached (None: they can)."""
+    if not isinstance(model, TaskModel):
+        raise InputError(
+            f"fit trains models made by hubmodels factories, got {type(model).__name__}: "
+            "use model.fit for other models"
+        )
+    for role, dataset in (("training", train), ("validation", validation)):
+        if dataset is None and role == "validation":
+            continue
+        if not isinstance(dataset, tf.data.Dataset):
+            raise InputError(
+                f"the {role} data must be a tf.data.Dataset of (images, labels) batches, "
+                f"got {type(dataset).__name__}"
+            )
+        if dataset.cardinality() == 0:
+            raise InputError(f"the {role} dataset is empty: it gives no batch")
+    if module_learning_rate is not None and not model.trains_module():
+        raise InputError(
+            f"module_learning_rate={module_learning_rate}: the module of model {model.name!r} "
+            "is frozen, nothing of it trains (build the model with unfreeze=...)"
+        )
+    if not (isinstance(cache_features, bool) or cache_features == "auto"):
+        raise InputError(f'cache_features must be "auto", True or False, got {cache_features!r}')
+    blocker = cache_blocker(model)
+    if cache_features is True and blocker is not None:
+        raise InputError(
+            f"cache_features=True: the module outputs of model {model.name!r} cannot be "
+            f'cached: {blocker}; pass cache_features="auto" or False to train end to end'
+        )
+    return blocker
+
+
+def _gradual_unfreezing(model):
+    if not model.trains_module():
+        raise InputError(
+            f"gradual_unfreeze=True: the module of model {model.name!r} is frozen, so there "
+            "is nothing to unfreeze (build the model with unfreeze=...)"
+        )
+    scopes = unfreeze.blocks(variable_name(v) for v in model.module_variables())
+    if not scopes:
+        raise InputError(
+            f"gradual_unfreeze=True: the unfrozen variables of model {model.name!r} form no "
+            "blocks to unfreeze one by one (see hubmodels.hub.unfreeze.blocks)"
+        )
+    return GradualUnfreezing(scopes)
+
+
+class _ValidationBatches(keras.callbacks.Callback):
+    """Raises InputError when a validation pass gives no batch (Keras would skip it)."""
+
+    def on_test_begin(self, logs=None):
+        self.batches = 0
+
+    def on_test_batch_end(self, batch, logs=None):
+        self.batches += 1
+
+    def on_test_end(self, logs=None):
+        if not self.batches:
+            raise InputError("the validation dataset is empty: it gives no batch")

@@ -19,9 +19,12 @@ class GradualUnfreezing(keras.callbacks.Callback):
     def on_epoch_begin(self, epoch, logs=None):
         scopes = self.block_scopes[len(self.block_scopes) - epoch :] if epoch else []
         names = {
-            variable_name(v)
-            for v in self.model.module_variables()
-            if any(v.name.startswith(scope + "/") for scope in scopes)
+            name
+            for name in map(variable_name, self.model.module_variables())
+            if any(name.startswith(scope + "/") for scope in scopes)
         }
         self.model.set_unfrozen(names)
         log.info("epoch %d: training head and blocks %s", epoch, scopes)
+
+    def on_train_end(self, logs=None):
+        self.model.set_unfrozen(None)  # later fits train every unfrozen block

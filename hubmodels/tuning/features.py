@@ -4,11 +4,10 @@ A trial whose module stays frozen and has no augmentation only trains its head: 
 module's outputs for the training and validation data are the same in every such trial.
 `FeatureCache` computes them once per (module, dataset) and keeps them in memory for the
 process; with a folder and named datasets it also keeps them on disk, so resumed searches
-and the workers of a distributed search share them too. `fit_head` trains the head on
-them while the tuner's callbacks (checkpoints, TensorBoard) see the whole model.
+and the workers of a distributed search share them too. training.cached.fit_on_features
+trains a trial's model on them (the one cached-feature fit of hubmodels.fit as well).
 """
 
-import dataclasses
 import hashlib
 import os
 import tempfile
@@ -16,20 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
-from hubmodels._keras import keras, tf
-from hubmodels.errors import InputError
 from hubmodels.hub.handles import resolve
 from hubmodels.hub.layers import is_module_layer
-
-
-@dataclasses.dataclass(frozen=True)
-class Features:
-    """A dataset's module outputs: features [n, d] and labels [n] or [n, classes], in the
-    order of one pass over the data; batch_size is the size of the data's batches."""
-
-    features: np.ndarray
-    labels: np.ndarray
-    batch_size: int
+from hubmodels.training.cached import Features
 
 
 class FeatureCache:
@@ -57,8 +45,8 @@ class FeatureCache:
     def get(self, module_key: str, dataset, extract) -> Features:
         """The features of `dataset` under the module `module_key` (its path, signature...).
 
-        extract(dataset) -> (features, labels) runs the module; it is called only when
-        neither memory nor disk holds them.
+        extract(dataset) -> Features runs the module (training.cached.features_of); it is
+        called only when neither memory nor disk holds them.
         """
         named = self._names.get(id(dataset))
         name = named[1] if named and named[0] is dataset else None
@@ -69,8 +57,7 @@ class FeatureCache:
         file = self._file(module_key, name)
         found = _load(file, module_key, name) if file is not None else None
         if found is None:
-            features, labels = extract(dataset)
-            found = Features(features, labels, _batch_size(dataset))
+            found = extract(dataset)
             self.extractions += 1
             if file is not None:
                 _save(file, found, module_key, name)
@@ -89,12 +76,6 @@ def module_key(model) -> str:
     layer = next(layer for layer in model.layers if is_module_layer(layer))
     size = tuple(model.inputs[0].shape[1:3])
     return f"{resolve(layer.handle)}|{layer.signature}|{layer.output_key}|{size}"
-
-
-def _batch_size(dataset) -> int:
-    for images, _ in dataset.take(1):
-        return int(images.shape[0])
-    raise InputError("the dataset is empty: no batch to train on")
 
 
 def _load(file: Path, module_key, name):
@@ -123,77 +104,3 @@ def _save(file: Path, found: Features, module_key, name) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
-
-
-def fit_head(model, train: Features, validation=None, callbacks=(), shuffle=True, **fit_kwargs):
-    """Trains the head of a factory-made `model` ("head" layer) on cached features.
-
-    train, validation: Features (validation may be None); shuffle: reshuffle the training
-    features every epoch (False: their cached order). callbacks see `model` (the whole
-    model), as if it were training: checkpoints save all its weights, and a callback that
-    stops `model` stops this fit. fit_kwargs go to keras.Model.fit (epochs, verbose...).
-    Returns the History of the head's fit (same metric names as the whole model's).
-    """
-    head = model.get_layer("head")
-    head.compile(
-        optimizer=model.optimizer,
-        loss=model.loss,
-        metrics=model.loss_and_metrics()[1],
-    )
-    batches = tf.data.Dataset.from_tensor_slices((train.features, train.labels))
-    if shuffle:
-        batches = batches.shuffle(len(train.features), seed=0, reshuffle_each_iteration=True)
-    batches = batches.batch(train.batch_size)
-    validation_batches = None
-    if validation is not None:
-        validation_batches = tf.data.Dataset.from_tensor_slices(
-            (validation.features, validation.labels)
-        ).batch(validation.batch_size)
-    return head.fit(
-        batches,
-        validation_data=validation_batches,
-        callbacks=[WholeModelCallbacks(callbacks, model)],
-        **fit_kwargs,
-    )
-
-
-class WholeModelCallbacks(keras.callbacks.Callback):
-    """Runs `callbacks` with `whole` as their model while a part of it (the head) trains."""
-
-    def __init__(self, callbacks, whole):
-        super().__init__()
-        self.whole = whole
-        self.inner = keras.callbacks.CallbackList(list(callbacks), model=whole)
-
-    def set_params(self, params):
-        super().set_params(params)
-        self.inner.set_params(params)
-
-    def on_train_begin(self, logs=None):
-        self.whole.stop_training = False
-        self.inner.on_train_begin(logs)
-
-    def on_train_end(self, logs=None):
-        self.inner.on_train_end(logs)
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self.inner.on_epoch_begin(epoch, logs)
-
-    def on_epoch_end(self, epoch, logs=None):
-        self.inner.on_epoch_end(epoch, logs)
-        if self.whole.stop_training:
-            self.model.stop_training = True
-
-    def on_train_batch_begin(self, batch, logs=None):
-        self.inner.on_train_batch_begin(batch, logs)
-
-    def on_train_batch_end(self, batch, logs=None):
-        self.inner.on_train_batch_end(batch, logs)
-        if self.whole.stop_training:
-            self.model.stop_training = True
-
-    def on_test_begin(self, logs=None):
-        self.inner.on_test_begin(logs)
-
-    def on_test_end(self, logs=None):
-        self.inner.on_test_end(logs)

@@ -25,10 +25,15 @@ from hubmodels.hub.image_input import image_size_of
 from hubmodels.hub.module import Module
 from hubmodels.tasks.image.augmentation import augmentation_handle
 from hubmodels.tasks.image.classifiers import feature_vector_classifier
-from hubmodels.training.cached import extract_features, feature_extractor
+from hubmodels.training.cached import (
+    cache_blocker,
+    feature_extractor,
+    features_of,
+    fit_on_features,
+)
 from hubmodels.training.compile import compile_for_task
 from hubmodels.tuning.backend import import_keras_tuner
-from hubmodels.tuning.features import FeatureCache, fit_head, module_key
+from hubmodels.tuning.features import FeatureCache, module_key
 from hubmodels.tuning.space import Choice, Range, dimension
 
 kt = import_keras_tuner()
@@ -185,22 +190,24 @@ class FeatureVectorHyperModel(kt.HyperModel):
         if train is None:
             raise InputError("no training data: pass tuner.search(train, ...)")
         size = tuple(model.inputs[0].shape[1:3])
-        frozen = hp.get("unfreeze") == 0 and hp.get("augmentation") == NO_AUGMENTATION
-        if frozen and self.feature_cache is not None:
-            extractor, _ = feature_extractor(model)
+        if self.feature_cache is not None and cache_blocker(model) is None:
+            extractor = feature_extractor(model)
             verbose = kwargs.get("verbose", 1)
 
-            def extract(dataset):
+            def extract(role, dataset):
                 if verbose:
                     print("Computing module features, once for all frozen trials...")
-                return extract_features(extractor, _resized(dataset, size), verbose == 1)
+                return features_of(extractor, _resized(dataset, size), role, verbose == 1)
 
             key = module_key(model)
-            train_features = self.feature_cache.get(key, train, extract)
+            cached = self.feature_cache.get
+            train_features = cached(key, train, functools.partial(extract, "training"))
             validation_features = None
             if validation is not None:
-                validation_features = self.feature_cache.get(key, validation, extract)
-            return fit_head(model, train_features, validation_features, **kwargs)
+                validation_features = cached(
+                    key, validation, functools.partial(extract, "validation")
+                )
+            return fit_on_features(model, train_features, validation_features, **kwargs)
         if validation is not None:
             kwargs["validation_data"] = _resized(validation, size)
         return model.fit(_resized(train, size), **kwargs)
