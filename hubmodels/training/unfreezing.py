@@ -3,6 +3,7 @@
 import logging
 
 from hubmodels._keras import keras
+from hubmodels.hub import unfreeze
 from hubmodels.hub.backends import variable_name
 
 log = logging.getLogger(__name__)
@@ -18,11 +19,9 @@ class GradualUnfreezing(keras.callbacks.Callback):
 
     def on_epoch_begin(self, epoch, logs=None):
         scopes = self.block_scopes[len(self.block_scopes) - epoch :] if epoch else []
-        names = {
-            name
-            for name in map(variable_name, self.model.module_variables())
-            if any(name.startswith(scope + "/") for scope in scopes)
-        }
+        variables = [variable_name(v) for v in self.model.module_variables()]
+        # unfreeze.select knows every naming of blocks ("resnet/block4/...", "block6a_expand...")
+        names = set(unfreeze.select(variables, scopes)) if scopes else set()
         self.model.set_unfrozen(names)
         log.info("epoch %d: training head and blocks %s", epoch, scopes)
 
