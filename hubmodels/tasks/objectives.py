@@ -1,6 +1,6 @@
-"""Loss and metrics of classification tasks (one label, or several per example)."""
+"""Loss, metrics and served outputs of classification tasks (one label, or several per example)."""
 
-from hubmodels._keras import keras
+from hubmodels._keras import keras, tf
 
 
 def classification_metrics(num_classes: int, multi_label: bool) -> list:
@@ -20,3 +20,15 @@ def classification_metrics(num_classes: int, multi_label: bool) -> list:
 def classification_loss(multi_label: bool) -> str:
     """Cross-entropy on probabilities: binary per class, or sparse categorical."""
     return "binary_crossentropy" if multi_label else "sparse_categorical_crossentropy"
+
+
+def classification_outputs(probabilities, class_names, multi_label: bool) -> dict:
+    """What an export serves: probabilities [batch, n], and for single-label models classes
+    int32 [batch] (the top-1 index) and, with class names, labels string [batch]."""
+    result = {"probabilities": probabilities}
+    if not multi_label:
+        classes = tf.argmax(probabilities, axis=-1, output_type=tf.int32)
+        result["classes"] = classes
+        if class_names:
+            result["labels"] = tf.gather(tf.constant(class_names), classes)
+    return result

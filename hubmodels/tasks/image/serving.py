@@ -17,6 +17,7 @@ from hubmodels._keras import tf
 from hubmodels.data.decode import decode_image_bytes
 from hubmodels.errors import InputError
 from hubmodels.tasks.image.augmentation import AugmentationLayer
+from hubmodels.tasks.objectives import classification_outputs
 
 
 def export_metadata(model, image_size=None, fast_jpeg=True) -> dict:
@@ -54,13 +55,7 @@ def serving_signatures(model, metadata: dict) -> dict:
 
     def predict(images):
         probabilities = model(images, training=False)
-        result = {"probabilities": probabilities}
-        if not multi_label:
-            classes = tf.argmax(probabilities, axis=-1, output_type=tf.int32)
-            result["classes"] = classes
-            if class_names:
-                result["labels"] = tf.gather(tf.constant(class_names), classes)
-        return result
+        return classification_outputs(probabilities, class_names, multi_label)
 
     image_spec = tf.TensorSpec(model.inputs[0].shape, tf.float32, name="images")
 

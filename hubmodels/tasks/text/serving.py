@@ -13,6 +13,7 @@ Metadata: class_names, multi_label, inputs ("text" or "tokens").
 
 from hubmodels._keras import tf
 from hubmodels.errors import InputError
+from hubmodels.tasks.objectives import classification_outputs
 
 
 def export_metadata(model) -> dict:
@@ -60,13 +61,7 @@ def serving_signatures(model, metadata: dict) -> dict:
 
     def predict(inputs):
         probabilities = model(inputs, training=False)
-        result = {"probabilities": probabilities}
-        if not multi_label:
-            classes = tf.argmax(probabilities, axis=-1, output_type=tf.int32)
-            result["classes"] = classes
-            if class_names:
-                result["labels"] = tf.gather(tf.constant(class_names), classes)
-        return result
+        return classification_outputs(probabilities, class_names, multi_label)
 
     if metadata["inputs"] == "text":
 
