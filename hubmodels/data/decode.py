@@ -39,6 +39,13 @@ MAGIC = (b"\xff\xd8\xff", b"\x89PNG", b"GIF8", b"BM")
 EXTENSIONS = (".jpg", ".jpeg", ".png", ".gif", ".bmp")
 UNDECODABLE = "corrupt, truncated, or a variant that TensorFlow does not read (such as a 1-bit BMP)"
 JPEG_RATIOS = (1, 2, 4, 8)  # the scales libjpeg decodes at, as tf.io.decode_jpeg's `ratio`
+# The kinds of decode: any format by tf.io.decode_image, or a JPEG at one of JPEG_RATIOS.
+ANY = "any"
+JPEG_KINDS = tuple(f"jpeg/{ratio}" for ratio in JPEG_RATIOS)
+JPEG = JPEG_KINDS[0]
+AUTO = "auto"  # not known before decoding: decode_image_bytes chooses
+# Start-of-frame markers (0xC0-0xCF but DHT, JPG and DAC), which hold the image's size.
+FRAME_MARKERS = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
 
 
 def file_problem(path: str) -> str | None:
@@ -60,6 +67,68 @@ def file_problem(path: str) -> str | None:
     return None
 
 
+def ratio_index(height, width, image_size):
+    """Which of JPEG_RATIOS a height x width JPEG is decoded at for image_size (fast_jpeg).
+
+    The largest ratio that keeps the image at least image_size in both dimensions.
+    height, width: Python ints (gives an int) or int tensors (gives an int32 tensor).
+    """
+    if isinstance(height, int):
+        fits = min(height // image_size[0], width // image_size[1])  # times the target fits
+        return sum(fits >= ratio for ratio in JPEG_RATIOS[1:])
+    fits = tf.minimum(height // image_size[0], width // image_size[1])
+    return tf.reduce_sum(tf.cast(fits >= JPEG_RATIOS[1:], tf.int32))
+
+
+def jpeg_dimensions(path: str):
+    """(height, width) from the frame header of the JPEG file at `path`; None if not found.
+
+    Reads only the segment headers before the frame header (a few bytes each).
+    """
+    with open(path, "rb") as file:
+        if file.read(2) != b"\xff\xd8":
+            return None
+        while True:
+            byte = file.read(1)
+            while byte == b"\xff":  # fill bytes before a marker
+                byte = file.read(1)
+            marker = byte[0] if byte else 0xD9
+            if marker in FRAME_MARKERS:
+                header = file.read(7)  # length (2), precision (1), height (2), width (2)
+                if len(header) < 7:
+                    return None
+                height, width = (int.from_bytes(header[i : i + 2], "big") for i in (3, 5))
+                return (height, width) if height and width else None
+            if marker in (0xD9, 0xDA):  # end of image, or scan data with no frame before
+                return None
+            if 0xD0 <= marker <= 0xD7 or marker == 0x01:  # markers without a segment
+                continue
+            length = int.from_bytes(file.read(2), "big")
+            if length < 2:
+                return None
+            file.seek(length - 2, 1)
+
+
+def decode_kind(path: str, image_size, fast_jpeg=True) -> str:
+    """How decode_image_bytes will decode the file at `path` (read from its first bytes).
+
+    ANY for a PNG, GIF or BMP; a JPEG kind when the header tells its scale; AUTO (let
+    decode_image_bytes choose while decoding) otherwise. A pipeline that knows each file's
+    kind decodes it without choosing in the graph, with the same result.
+    """
+    try:
+        with open(path, "rb") as file:
+            is_jpeg = file.read(3) == MAGIC[0]
+        if not is_jpeg:
+            return ANY
+        if not fast_jpeg:
+            return JPEG
+        dimensions = jpeg_dimensions(path)
+    except OSError:
+        return AUTO
+    return AUTO if dimensions is None else JPEG_KINDS[ratio_index(*dimensions, image_size)]
+
+
 def decode_image_bytes(contents, image_size, fast_jpeg=True) -> tf.Tensor:
     """contents: string scalar (JPEG, PNG, GIF, BMP) -> float32 [height, width, 3] in [0, 1].
 
@@ -71,28 +140,39 @@ def decode_image_bytes(contents, image_size, fast_jpeg=True) -> tf.Tensor:
       False always decodes every pixel first (the same pixels as PIL). Training and serving
       must use the same choice.
     """
-    height, width = image_size
 
-    def jpeg(ratio):
-        return lambda: tf.io.decode_jpeg(
-            contents, channels=3, dct_method="INTEGER_ACCURATE", ratio=ratio
+    def jpeg():
+        if not fast_jpeg:
+            return decoder(JPEG)(contents, image_size)
+        shape = tf.io.extract_jpeg_shape(contents)  # from the header only
+        return tf.switch_case(
+            ratio_index(shape[0], shape[1], image_size),
+            [lambda kind=kind: decoder(kind)(contents, image_size) for kind in JPEG_KINDS],
         )
 
-    def scaled_jpeg():
-        if not fast_jpeg:
-            return jpeg(1)()
-        shape = tf.io.extract_jpeg_shape(contents)  # from the header only
-        fits = tf.minimum(shape[0] // height, shape[1] // width)  # times the target fits
-        branch = tf.reduce_sum(tf.cast(fits >= JPEG_RATIOS[1:], tf.int32))
-        return tf.switch_case(branch, [jpeg(ratio) for ratio in JPEG_RATIOS])
+    return tf.cond(tf.io.is_jpeg(contents), jpeg, lambda: decoder(ANY)(contents, image_size))
 
-    image = tf.cond(
-        tf.io.is_jpeg(contents),
-        scaled_jpeg,
-        lambda: tf.io.decode_image(contents, channels=3, expand_animations=False),
-    )
-    # a multiplication: grappler turns a division by a constant into one in some graphs only
-    return tf.image.resize(image, image_size, method="bilinear") * (1 / 255)
+
+def decoder(kind: str):
+    """The decode of one kind of file (ANY, AUTO or one of JPEG_KINDS; see decode_kind).
+
+    The result: (contents string scalar, image_size) -> float32 [height, width, 3] in [0, 1].
+    """
+    if kind == AUTO:
+        return decode_image_bytes
+    ratio = JPEG_RATIOS[JPEG_KINDS.index(kind)] if kind != ANY else None
+
+    def decode(contents, image_size):
+        if ratio:
+            image = tf.io.decode_jpeg(
+                contents, channels=3, dct_method="INTEGER_ACCURATE", ratio=ratio
+            )
+        else:
+            image = tf.io.decode_image(contents, channels=3, expand_animations=False)
+        # a multiplication: grappler turns a division by a constant into one in some graphs only
+        return tf.image.resize(image, image_size, method="bilinear") * (1 / 255)
+
+    return decode
 
 
 def decode_batches(
@@ -114,12 +194,23 @@ def decode_batches(
     position `count`. `ignore_errors` drops a batch that holds a bad file, so positions go
     missing: one `scan` step per batch sees that, and only then are those files decoded
     again one by one (in Python), which tells the bad from the good. tf.data sets up
-    every function (and branch of a tf.cond) anew each epoch, a few milliseconds each, so
-    there are few.
+    every function (and branch of a tf.cond) anew each epoch, a millisecond or more each,
+    so there are few: each file's kind of decode (decode_kind: its format and JPEG scale,
+    from its first bytes) is read here once, and the graph chooses only among the kinds
+    present (not at all when the files are alike, as they usually are).
     """
     count = len(files)
     paths = tf.constant(files, tf.string)
     labels = tf.constant(labels)
+    kinds = [decode_kind(file, image_size, fast_jpeg) for file in files]
+    present = sorted(set(kinds))
+    kind_numbers = tf.constant([present.index(kind) for kind in kinds], tf.int32)
+
+    def decode(contents, kind_number):
+        if len(present) == 1:
+            return decoder(present[0])(contents, image_size)
+        branches = [lambda kind=kind: decoder(kind)(contents, image_size) for kind in present]
+        return tf.switch_case(kind_number, branches)
 
     def file_index(position, epoch_seed):
         if seed is None:
@@ -128,18 +219,20 @@ def decode_batches(
         return tf.random.experimental.index_shuffle(position, key, count - 1)
 
     def epoch(epoch_seed):
-        """The epoch's elements (path, label, position, epoch seed), each a tensor [count, ...]."""
+        """The epoch's elements (path, kind number, label, position, epoch seed), each a
+        tensor [count, ...]."""
         positions = tf.range(count, dtype=tf.int64)
         indices = file_index(positions, epoch_seed)
         return (
             tf.gather(paths, indices),
+            tf.gather(kind_numbers, indices),
             tf.gather(labels, indices),
             positions,
             tf.fill([count], epoch_seed),
         )
 
-    def load(path, label, position, epoch_seed):
-        image = decode_image_bytes(tf.io.read_file(path), image_size, fast_jpeg)
+    def load(path, kind_number, label, position, epoch_seed):
+        image = decode(tf.io.read_file(path), kind_number)
         return image, label, position, epoch_seed
 
     def decode_missing(expected, epoch_seed, positions):

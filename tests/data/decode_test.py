@@ -10,7 +10,7 @@ from PIL import Image
 
 from hubmodels._keras import tf
 from hubmodels.data import decode_image_bytes, from_folder
-from hubmodels.data.decode import UNDECODABLE
+from hubmodels.data.decode import UNDECODABLE, decode_kind, jpeg_dimensions
 
 skimage_data = pytest.importorskip("skimage.data")
 
@@ -117,6 +117,49 @@ def test_scaled_jpeg_is_close_to_the_full_decode(name, size):
     difference = np.abs(fast - full)
     assert 0.5 < difference.mean() < 4.0
     assert np.percentile(difference, 99) < 32
+
+
+def test_jpeg_header_reading_agrees_with_tensorflow(tmp_path):
+    """decode_kind reads the size from the file's header as libjpeg does, whatever comes first."""
+    photo = _photo(96, 144)
+    exif = Image.Exif()
+    exif[0x010E] = "x" * 3000  # ImageDescription: a long APP1 segment before the frame
+    variants = {
+        "baseline.jpg": _encoded(photo, "JPEG", quality=90),
+        "progressive.jpg": _encoded(photo, "JPEG", progressive=True),
+        "exif.jpg": _encoded(photo, "JPEG", exif=exif.tobytes()),
+        "grey.jpg": _encoded(photo.convert("L").resize((50, 70)), "JPEG"),
+    }
+    for name, contents in variants.items():
+        path = tmp_path / name
+        path.write_bytes(contents)
+        expected = tuple(tf.io.extract_jpeg_shape(contents).numpy()[:2])
+        assert jpeg_dimensions(str(path)) == expected, name
+    png = tmp_path / "a.png"
+    png.write_bytes(_encoded(photo, "PNG"))
+    cut = tmp_path / "cut.jpg"
+    cut.write_bytes(variants["exif.jpg"][:200])  # ends inside the EXIF segment
+    assert jpeg_dimensions(str(png)) is None and jpeg_dimensions(str(cut)) is None
+    big = str(tmp_path / "baseline.jpg")  # 96x144
+    assert decode_kind(big, (24, 36)) == "jpeg/4"
+    assert decode_kind(big, (50, 36)) == "jpeg/1"
+    assert decode_kind(big, (24, 36), fast_jpeg=False) == "jpeg/1"
+    assert decode_kind(str(png), (24, 36)) == "any"
+    assert decode_kind(str(cut), (24, 36)) == "auto"  # decode_image_bytes chooses (and fails)
+
+
+@pytest.mark.parametrize("name", ["big.jpg", "small.jpg", "rgb.png"])
+def test_pipeline_of_alike_files_decodes_as_decode_image_bytes(tmp_path, encoded_files, name):
+    """All files of one kind: the pipeline decodes without choosing, with the same pixels."""
+    size = (24, 36)
+    folder = tmp_path / "alike" / "c"
+    folder.mkdir(parents=True)
+    for i in range(3):
+        (folder / f"{i}{Path(name).suffix}").write_bytes(encoded_files[name])
+    data = from_folder(folder.parent, size, shuffle=False, validation_split=0)
+    expected = decode_image_bytes(tf.constant(encoded_files[name]), size).numpy()
+    for image in np.concatenate([batch.numpy() for batch, _ in data.train]):
+        np.testing.assert_array_equal(image, expected)
 
 
 def test_decode_image_bytes_in_a_serving_function():
