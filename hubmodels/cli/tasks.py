@@ -18,7 +18,16 @@ def _train(args) -> None:
         raise InputError(f"{out} exists; choose another --out or pass --overwrite")
     out.parent.mkdir(parents=True, exist_ok=True)  # fails now rather than after training
     args.unfreeze = unfreeze_arg(args.unfreeze)
-    tasks.get(args.task).train(args)
+    if args.strategy is None:
+        tasks.get(args.task).train(args)
+        return
+    from hubmodels.training import strategy
+
+    # made first: "multiworker" must exist before TensorFlow runs anything else
+    args.strategy = strategy.resolve(args.strategy)
+    args.batch_size = strategy.global_batch_size(args.batch_size, args.strategy)
+    with args.strategy.scope():  # the task's factory builds the model's variables in it
+        tasks.get(args.task).train(args)
 
 
 def _predict(args) -> None:
@@ -42,13 +51,21 @@ def add_commands(commands) -> None:
         help="none, all, N (last N blocks) or scopes/regexes, comma-separated",
     )
     train.add_argument("--epochs", type=positive_int, default=5)
-    train.add_argument("--batch-size", type=positive_int, default=32)
+    train.add_argument(
+        "--batch-size", type=positive_int, default=32, help="per replica with --strategy"
+    )
     train.add_argument("--learning-rate", type=positive_float, default=1e-3)
     train.add_argument("--module-learning-rate", type=positive_float)
     train.add_argument("--validation-split", type=fraction, default=0.2)
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--overwrite", action="store_true")
     train.add_argument("--json", action="store_true")
+    train.add_argument(
+        "--strategy",
+        choices=("mirrored", "multiworker", "tpu"),  # hubmodels.training.strategy.NAMES
+        help="tf.distribute: local GPUs; the TF_CONFIG cluster (same command on every "
+        "worker, the chief exports); a TPU VM",
+    )
     for name in tasks.providing("add_train_arguments"):
         tasks.get(name).add_train_arguments(train.add_argument_group(f"--task {name}"))
     train.set_defaults(run=_train)

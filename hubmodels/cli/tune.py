@@ -17,7 +17,8 @@ distributed search (keras-tuner's chief/worker mode): run the same command, with
 --out on storage they share, in one chief and any number of workers, each with
   KERASTUNER_TUNER_ID=chief (the chief) or a distinct name per worker (tuner0, tuner1, ...)
   KERASTUNER_ORACLE_IP=<the chief's address>  KERASTUNER_ORACLE_PORT=<a free port there>
-The chief hands out trials, then prints the table and exports the best model."""
+The chief hands out trials, then prints the table and exports the best model.
+Each trial may also train on its process's devices: --strategy mirrored (local GPUs) or tpu."""
 
 
 def add_commands(subparsers) -> None:
@@ -65,6 +66,12 @@ def add_commands(subparsers) -> None:
         "--label-separator", help="CSV with several labels per image, separated by this"
     )
     tune.add_argument("--objective", default="val_accuracy")
+    tune.add_argument(
+        "--strategy",
+        choices=("mirrored", "multiworker", "tpu"),  # hubmodels.training.strategy.NAMES
+        help="each trial trains under it: mirrored (local GPUs) or tpu (multiworker: no, "
+        "trials are spread over processes as below)",
+    )
     space = tune.add_argument_group(
         "search space",
         "one value fixes a hyperparameter; several values are choices, except for the rates\n"
@@ -133,6 +140,7 @@ def run(args) -> None:
             label_separator=args.label_separator,
             objective=args.objective,
             space=search_space(args),
+            strategy=args.strategy,
         )
     except KeyboardInterrupt:
         print(f"Rerun the same command to resume the search in {args.out}.", file=sys.stderr)

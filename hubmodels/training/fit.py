@@ -1,5 +1,6 @@
 """`fit`: training a factory-made model with the task's loss and metrics, a learning rate per
-group, gradual unfreezing, resumable checkpoints, and feature caching for frozen modules.
+group, gradual unfreezing, resumable checkpoints, feature caching for frozen modules, and
+tf.distribute strategies.
 
     model = hubmodels.feature_vector_classifier(handle, num_classes=5, unfreeze=1)
     history = hubmodels.fit(model, train_ds, validation_ds, epochs=5,
@@ -7,7 +8,13 @@ group, gradual unfreezing, resumable checkpoints, and feature caching for frozen
 
 Datasets yield (images, labels): int labels [batch] (one label) or multi-hot
 float labels [batch, num_classes] (multi-label).
+
+Under a strategy, build the model with the factory's `strategy=` and fit with the same one:
+    model = hubmodels.feature_vector_classifier(handle, 5, strategy="mirrored")
+    hubmodels.fit(model, train_ds, epochs=5, strategy="mirrored")
 """
+
+import contextlib
 
 from hubmodels._keras import keras, tf
 from hubmodels.errors import InputError
@@ -21,6 +28,7 @@ from hubmodels.training.cached import (
     fit_on_features,
 )
 from hubmodels.training.compile import DEFAULT_LEARNING_RATE, compile_for_task, set_learning_rates
+from hubmodels.training.strategy import for_model, sharded
 from hubmodels.training.unfreezing import GradualUnfreezing
 
 
@@ -37,6 +45,7 @@ def fit(
     checkpoint_dir=None,
     callbacks=(),
     verbose=1,
+    strategy=None,
 ):
     """Trains a factory-made model; returns the Keras History.
 
@@ -54,7 +63,13 @@ def fit(
       why it cannot; False never does. Callbacks see the whole model either way.
     shuffle_cache: reshuffle cached features every epoch (False: the source's order).
     checkpoint_dir: keeps a backup each epoch; rerunning fit with the same
-      folder after an interruption resumes where it stopped.
+      folder after an interruption resumes where it stopped (under a multi-worker strategy
+      every worker resumes; only the chief keeps its backup in this folder).
+    strategy: "mirrored", "multiworker", "tpu", a tf.distribute.Strategy, or None (the one
+      the model was built under, if any). The model must have been built under it (the
+      factory's strategy= argument), else InputError. The datasets' batches are global
+      batches, split among the replicas (see strategy.global_batch_size); workers share the
+      input by file for file-reading pipelines, by element otherwise.
 
     A model that is not compiled is compiled here (Adam, the task's loss and metrics). On
     a compiled model (fitted before, or compiled by you) the learning rates given replace
@@ -62,45 +77,48 @@ def fit(
     so do the optimizers' state (Adam's moments), the loss and the metrics.
     """
     blocker = _check_arguments(model, train, validation, cache_features, module_learning_rate)
-    callbacks = list(callbacks)
-    if gradual_unfreeze:
-        callbacks.append(_gradual_unfreezing(model))
-    if checkpoint_dir is not None:
-        callbacks.append(keras.callbacks.BackupAndRestore(str(checkpoint_dir)))
-    if model.optimizer is None:
-        rate = DEFAULT_LEARNING_RATE if learning_rate is None else learning_rate
-        compile_for_task(model, rate, module_learning_rate)
-    else:
-        set_learning_rates(model, learning_rate, module_learning_rate)
-    if cache_features and blocker is None:
-        extractor = feature_extractor(model)
-        if verbose:
-            print("Caching module features (the module is frozen)...")
-        train_features = features_of(extractor, train, "training", verbose)
-        validation_features = None
-        if validation is not None:
-            validation_features = features_of(extractor, validation, "validation", verbose)
-        return fit_on_features(
-            model,
-            train_features,
-            validation_features,
-            shuffle=shuffle_cache,
-            epochs=epochs,
-            callbacks=callbacks,
-            verbose=verbose,
-        )
-    try:
-        return model.fit(
-            train,
-            validation_data=validation,
-            epochs=epochs,
-            callbacks=[*callbacks, _ValidationBatches()],
-            verbose=verbose,
-        )
-    except ValueError as error:  # Keras' "Empty logs" after an epoch without a batch
-        if next(iter(train.take(1)), None) is None:
-            raise InputError("the training dataset is empty: it gives no batch") from error
-        raise
+    strategy = for_model(model, strategy)
+    train, validation = sharded(train, strategy), sharded(validation, strategy)
+    with strategy.scope() if strategy is not None else contextlib.nullcontext():
+        # optimizers and metrics are made here, under the strategy of the model's variables
+        callbacks = list(callbacks)
+        if gradual_unfreeze:
+            callbacks.append(_gradual_unfreezing(model))
+        if checkpoint_dir is not None:
+            callbacks.append(keras.callbacks.BackupAndRestore(str(checkpoint_dir)))
+        if model.optimizer is None:
+            rate = DEFAULT_LEARNING_RATE if learning_rate is None else learning_rate
+            compile_for_task(model, rate, module_learning_rate)
+        else:
+            set_learning_rates(model, learning_rate, module_learning_rate)
+        options = dict(epochs=epochs, verbose=verbose)
+        if cache_features and blocker is None:
+            return _fit_on_cached_features(
+                model, train, validation, shuffle_cache, callbacks=callbacks, **options
+            )
+        try:
+            return model.fit(
+                train,
+                validation_data=validation,
+                callbacks=[*callbacks, _ValidationBatches()],
+                **options,
+            )
+        except ValueError as error:  # Keras' "Empty logs" after an epoch without a batch
+            if next(iter(train.take(1)), None) is None:
+                raise InputError("the training dataset is empty: it gives no batch") from error
+            raise
+
+
+def _fit_on_cached_features(model, train, validation, shuffle, **fit_kwargs):
+    extractor = feature_extractor(model)
+    verbose = fit_kwargs["verbose"]
+    if verbose:
+        print("Caching module features (the module is frozen)...")
+    train_features = features_of(extractor, train, "training", verbose)
+    validation_features = None
+    if validation is not None:
+        validation_features = features_of(extractor, validation, "validation", verbose)
+    return fit_on_features(model, train_features, validation_features, shuffle, **fit_kwargs)
 
 
 def _check_arguments(model, train, validation, cache_features, module_learning_rate):

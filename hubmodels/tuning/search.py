@@ -15,7 +15,8 @@ Distributed: run the same search in several processes that share `out`, with ker
 variables KERASTUNER_TUNER_ID ("chief" for one process, a distinct name such as "tuner0" for
 each worker), KERASTUNER_ORACLE_IP and KERASTUNER_ORACLE_PORT (where the chief listens).
 The chief hands out trials and, once all are done, prints the table and exports the best
-model; workers run trials.
+model; workers run trials. Each trial may itself train under a tf.distribute strategy on the
+local devices of its process (`strategy="mirrored"` or `"tpu"`).
 """
 
 import contextlib
@@ -32,6 +33,7 @@ from hubmodels.data import from_csv, from_folder
 from hubmodels.errors import HubModelsError, InputError
 from hubmodels.export import save_model
 from hubmodels.tasks.image.hypermodel import FeatureVectorHyperModel, module_facts
+from hubmodels.training.strategy import resolve
 from hubmodels.tuning.backend import import_keras_tuner
 from hubmodels.tuning.features import FeatureCache
 
@@ -78,6 +80,7 @@ def run_search(
     objective="val_accuracy",
     space=None,
     verbose=2,
+    strategy=None,
 ) -> SearchResult:
     """Searches over `modules` (handles) on the images of `data` (folder or .csv file).
 
@@ -90,6 +93,9 @@ def run_search(
       e.g. {"unfreeze": 0, "learning_rate": Range(1e-3, 1e-2, log=True)}.
     verbose: 0 silent; 1 keras-tuner's trial summaries and progress bars; 2 the same with one
       line per epoch instead of progress bars.
+    strategy: each trial builds and trains under it: "mirrored", "tpu", a
+      tf.distribute.Strategy or None. Not "multiworker": the search spreads trials over
+      processes itself.
     """
     out = Path(out)
     handles = [modules] if isinstance(modules, str) else list(modules)
@@ -99,6 +105,13 @@ def run_search(
         raise InputError(f"trials must be at least 1, got {trials}")
     if objective.startswith("val_") and not validation_split:
         raise InputError(f"objective {objective} needs validation data: validation_split > 0")
+    if strategy == "multiworker":
+        raise InputError(
+            'strategy "multiworker" does not apply to a search: it spreads trials over '
+            "processes itself (KERASTUNER_TUNER_ID, see run_search); each trial may use its "
+            'process\'s devices with strategy "mirrored" or "tpu"'
+        )
+    strategy = resolve(strategy)
     size = _data_size(handles, image_size)
     images = _load_images(data, size, batch_size, validation_split, seed, label_separator)
     cache = FeatureCache(out / "features")
@@ -131,7 +144,7 @@ def run_search(
             "space": {name: repr(d.spec) for name, d in hypermodel.dimensions.items()},
         },
     )
-    search = _tuner(tuner, hypermodel, objective, int(trials), epochs, seed, out)
+    search = _tuner(tuner, hypermodel, objective, int(trials), epochs, seed, out, strategy)
     trials_before = {} if _is_worker() else search.oracle.trials
     finished = [t for t in trials_before.values() if t.status == "COMPLETED"]
     if finished and verbose:
@@ -262,8 +275,14 @@ def _check_settings(out: Path, settings: dict) -> None:
     os.replace(temporary, file)
 
 
-def _tuner(kind, hypermodel, objective, trials, epochs, seed, out):
-    common = dict(objective=objective, seed=seed, directory=str(out), project_name=PROJECT)
+def _tuner(kind, hypermodel, objective, trials, epochs, seed, out, strategy):
+    common = dict(
+        objective=objective,
+        seed=seed,
+        directory=str(out),
+        project_name=PROJECT,
+        distribution_strategy=strategy,  # keras-tuner builds and fits each trial in its scope
+    )
     if kind == "random":
         return kt.RandomSearch(hypermodel, max_trials=trials, **common)
     if kind == "bayesian":

@@ -12,6 +12,7 @@ from hubmodels.tasks.heads import dense_head
 from hubmodels.tasks.image.augmentation import AugmentationLayer
 from hubmodels.tasks.labels import fit_to_outputs, module_labels, read_labels
 from hubmodels.tasks.task_model import TaskModel
+from hubmodels.training.strategy import builds_under
 
 TASK = "image"
 
@@ -21,6 +22,7 @@ def _image_input(size):
     return keras.Input(shape=shape, dtype=tf.float32, name="images")
 
 
+@builds_under
 def image_classifier(handle, signature=None, output_key=None, labels=None, softmax=True):
     """A model from images to the module's class probabilities.
 
@@ -28,6 +30,7 @@ def image_classifier(handle, signature=None, output_key=None, labels=None, softm
       -> probabilities [batch, num_classes]; `model.class_names` holds the labels
       (user list or file, else the module's assets/labels.txt; 1001 outputs get
       "background" first).
+    strategy: build under this tf.distribute strategy (see hubmodels.training.strategy).
     """
     module = Module(handle)
     inputs = _image_input(image_size_of(module, signature))
@@ -56,6 +59,7 @@ def predict_top_k(model, images, k=5, batch_size=32):
     ]
 
 
+@builds_under
 def feature_vector_classifier(
     handle,
     num_classes,
@@ -87,6 +91,8 @@ def feature_vector_classifier(
       its moving averages (default: frozen statistics). TF2 modules only; a TF1
       module's training graph is chosen with tags={"train"}.
     class_names: names of the classes (one per class), kept on the model.
+    strategy: build under this tf.distribute strategy ("mirrored", "multiworker", "tpu" or a
+      tf.distribute.Strategy; see hubmodels.training.strategy), then train it with fit.
     """
     fine_tune = bool(unfreeze)  # None, False, 0 and [] keep the module frozen
     module = Module(handle, trainable=fine_tune, tags=tags)
