@@ -26,6 +26,8 @@ _PUBLIC = {
     "datasets": "hubmodels",
     "save_model": "hubmodels.export.save",
     "load_model": "hubmodels.export.save",
+    "export_litert": "hubmodels.litert.export",
+    "load_litert": "hubmodels.litert.predictor",
 }
 
 __all__ = sorted(_PUBLIC)

@@ -15,8 +15,9 @@ import traceback
 
 from hubmodels.cli import inspect, logs, quickstart, tasks, tune, zoo
 from hubmodels.errors import HubModelsError
+from hubmodels.litert import cli as litert
 
-COMMAND_GROUPS = (inspect, zoo, tasks, tune, quickstart)
+COMMAND_GROUPS = (inspect, zoo, tasks, tune, litert, quickstart)
 # Lines of a TensorFlow error message around its reason (graph errors carry a stack).
 _NOT_THE_REASON = re.compile(r"Graph execution error:|Detected at node |\d+ root error|\s")
 

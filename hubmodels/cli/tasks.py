@@ -9,6 +9,7 @@ from pathlib import Path
 from hubmodels import tasks
 from hubmodels.cli.arguments import fraction, positive_float, positive_int
 from hubmodels.errors import InputError
+from hubmodels.litert import cli as litert
 
 
 def _train(args) -> None:
@@ -31,9 +32,17 @@ def _train(args) -> None:
 
 
 def _predict(args) -> None:
-    from hubmodels.export import load_model
+    if litert.uses_litert(args.model, args.runtime):
+        model = litert.litert_predictor(args.model, args.threads)
+        if model.task is None:
+            raise InputError(
+                f"{args.model} has no hubmodels metadata saying its task, and its inputs are "
+                "not images [batch, height, width, 3]: run it with LiteRT directly"
+            )
+    else:
+        from hubmodels.export import load_model
 
-    model = load_model(args.model)
+        model = load_model(args.model)
     tasks.get(model.task).predict(model, args)
 
 
@@ -71,7 +80,9 @@ def add_commands(commands) -> None:
     train.set_defaults(run=_train)
 
     predict = commands.add_parser("predict", help="predict with an exported model")
-    predict.add_argument("--model", required=True, help="a folder written by train")
+    predict.add_argument(
+        "--model", required=True, help="a folder written by train, or a .tflite file"
+    )
     predict.add_argument(
         "inputs",
         nargs="+",
@@ -80,6 +91,7 @@ def add_commands(commands) -> None:
     )
     predict.add_argument("--top", type=positive_int, default=5)
     predict.add_argument("--json", action="store_true")
+    litert.add_runtime_arguments(predict)
     predict.set_defaults(run=_predict)
 
     for name in tasks.providing("add_commands"):

@@ -1,4 +1,4 @@
-"""Atomic folder writes: build in a staging folder beside the target, then rename into place.
+"""Atomic writes: build in a staging folder (or file) beside the target, then rename into place.
 
 A failed write leaves the target as it was (absent, or the previous version); the target is
 absent only between two renames, never half written.
@@ -29,6 +29,28 @@ def write_folder(path: Path, write, overwrite: bool = False) -> Path:
         _move_into_place(folder, path, staging / "previous", overwrite)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+    return path
+
+
+def write_file(path: Path, content: bytes, overwrite: bool = False) -> Path:
+    """Writes `content` to a staging file beside `path`, then renames it into place.
+
+    overwrite: replace an existing file (otherwise anything at `path` but an empty folder is
+    refused; an empty folder is never replaced by a file).
+    """
+    path = Path(path)
+    refuse_occupied(path, overwrite)
+    if path.is_dir():
+        raise InputError(f"{path} is a folder: give a file path to write")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, staging = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(content)
+        os.replace(staging, path)
+    except BaseException:
+        os.unlink(staging)
+        raise
     return path
 
 

@@ -1,4 +1,5 @@
-"""The image task on the command line: `classify`, `train --task image`, `predict`."""
+"""The image task on the command line: `classify`, `train --task image`, `predict`
+(classify and predict also run .tflite models on LiteRT: hubmodels.litert.cli)."""
 
 import json
 from pathlib import Path
@@ -6,6 +7,7 @@ from pathlib import Path
 from hubmodels.cli.arguments import positive_int
 from hubmodels.cli.training import fit_and_export
 from hubmodels.errors import InputError
+from hubmodels.litert import cli as litert
 
 
 def load_images(paths, image_size, fast_jpeg=True):
@@ -48,10 +50,20 @@ def _print_top_k(paths, results, as_json):
 def classify(args) -> None:
     import hubmodels
 
-    model = hubmodels.image_classifier(
-        args.module, signature=args.signature, output_key=args.output_key, labels=args.labels
-    )
-    size = tuple(model.inputs[0].shape[1:3])
+    if litert.is_tflite(args.module):
+        litert.uses_litert(args.module, args.runtime)  # refuses --runtime tensorflow
+        for option in ("signature", "output_key", "labels"):
+            if getattr(args, option):
+                raise InputError(f"--{option.replace('_', '-')} is for modules, not .tflite files")
+        model = litert.litert_predictor(args.module, args.threads)
+        size = model.image_size
+    else:
+        model = hubmodels.image_classifier(
+            args.module, signature=args.signature, output_key=args.output_key, labels=args.labels
+        )
+        size = tuple(model.inputs[0].shape[1:3])
+        if args.runtime == "litert":
+            model = litert.litert_predictor(model, args.threads)
     if None in size:
         raise InputError(f"module {args.module} accepts any image size; it cannot pick one")
     results = hubmodels.predict_top_k(model, load_images(args.images, size), k=args.top)
@@ -101,13 +113,16 @@ def train(args) -> None:
 def add_commands(commands) -> None:
     """Registers `classify` on the `hubmodels` argument parser."""
     classify_parser = commands.add_parser("classify", help="top-k labels of images")
-    classify_parser.add_argument("--module", required=True, help="an image classification module")
+    classify_parser.add_argument(
+        "--module", required=True, help="an image classification module, or a .tflite file"
+    )
     classify_parser.add_argument("images", nargs="+", help="image files")
     classify_parser.add_argument("--top", type=positive_int, default=5)
     classify_parser.add_argument("--signature", help="module signature (default: default)")
     classify_parser.add_argument("--output-key", help="signature output with the logits")
     classify_parser.add_argument("--labels", help="labels file, one per line")
     classify_parser.add_argument("--json", action="store_true")
+    litert.add_runtime_arguments(classify_parser)
     classify_parser.set_defaults(run=classify)
 
 
