@@ -17,6 +17,7 @@ _PUBLIC = {
     "feature_vector_classifier": "hubmodels.tasks.image.classifiers",
     "predict_top_k": "hubmodels.tasks.image.classifiers",
     "text_classifier": "hubmodels.tasks.text.classifiers",
+    "video_classifier": "hubmodels.tasks.video.classifiers",
     "image_generator": "hubmodels.tasks.generation.generator",
     "trainable_report": "hubmodels.tasks.report",
     "TaskModel": "hubmodels.tasks.task_model",

@@ -23,6 +23,7 @@ from hubmodels.errors import InputError
 TASKS = {
     "image": "hubmodels.tasks.image",
     "text": "hubmodels.tasks.text",
+    "video": "hubmodels.tasks.video",
     "generation": "hubmodels.tasks.generation",
 }
 
