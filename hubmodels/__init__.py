@@ -18,6 +18,7 @@ _PUBLIC = {
     "predict_top_k": "hubmodels.tasks.image.classifiers",
     "text_classifier": "hubmodels.tasks.text.classifiers",
     "video_classifier": "hubmodels.tasks.video.classifiers",
+    "token_classifier": "hubmodels.tasks.text.tagging",
     "image_generator": "hubmodels.tasks.generation.generator",
     "trainable_report": "hubmodels.tasks.report",
     "TaskModel": "hubmodels.tasks.task_model",

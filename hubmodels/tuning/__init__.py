@@ -14,9 +14,10 @@ returns keras_tuner, or says why it drives Keras 3 (imported before hubmodels.tu
 
 Modules: backend (the keras-tuner bridge), space (Range, Choice), features (the feature
 cache of frozen trials), search (the search behind `hubmodels tune`, whose command is in
-hubmodels/cli/tune.py). Each task keeps its HyperModel (images:
-hubmodels/tasks/image/hypermodel.py). Names are imported lazily: the first HyperModel or
-`import_keras_tuner()` loads TensorFlow and keras_tuner.
+hubmodels/cli/tune.py). Each task keeps its HyperModel (FeatureVectorHyperModel,
+TextHyperModel, VideoHyperModel in hubmodels/tasks/<task>/hypermodel.py). Names are
+imported lazily: the first HyperModel or `import_keras_tuner()` loads TensorFlow and
+keras_tuner.
 """
 
 from hubmodels.lazy import exports
@@ -30,6 +31,8 @@ _PUBLIC = {
     "Choice": "hubmodels.tuning.space",
     "FeatureCache": "hubmodels.tuning.features",
     "FeatureVectorHyperModel": "hubmodels.tasks.image.hypermodel",
+    "TextHyperModel": "hubmodels.tasks.text.hypermodel",
+    "VideoHyperModel": "hubmodels.tasks.video.hypermodel",
     "run_search": "hubmodels.tuning.search",
 }
 

@@ -13,12 +13,14 @@ from hubmodels.tasks.heads import dense_head
 from hubmodels.tasks.task_model import TaskModel
 from hubmodels.tasks.text import embeddings as text_embeddings
 from hubmodels.tasks.text.sequence import MaskedMean, TokenSequence
+from hubmodels.training.strategy import builds_under
 
 TASK = "text"
 LEVELS = ("sentence", "word")
 WORD_HEADS = ("bilstm", "dense")
 
 
+@builds_under
 def text_classifier(
     handle,
     num_classes,
@@ -52,6 +54,7 @@ def text_classifier(
       hubmodels.tasks.text.embeddings). ELMo's `tokens` signature makes a model of pre-split
       tokens: inputs {"tokens": string [batch, seq], "sequence_len": int32 [batch]}.
     class_names: one per class, kept on the model.
+    strategy: build under this tf.distribute strategy (see hubmodels.training.strategy).
     """
     if level not in LEVELS:
         raise InputError(f"level must be one of {LEVELS}, got {level!r}")
