@@ -46,6 +46,9 @@ def predict(model, args) -> None:
         raise InputError("no texts to predict: the inputs have no lines")
     probabilities = model.predict(as_texts(texts), batch_size=64, verbose=0)
     names = model.class_names or [f"class_{i}" for i in range(probabilities.shape[-1])]
+    if getattr(model, "text_outputs", "classes") == "tags":
+        _print_tags(texts, probabilities, names, args.json)
+        return
     k = min(args.top, probabilities.shape[-1])
     top = tf.math.top_k(probabilities, k=k)
     rows = [
@@ -64,6 +67,31 @@ def predict(model, args) -> None:
     for row in rows:
         best = row["top_k"][0]
         print(f"{best['score']:7.2%}  {best['label']:<12s} {row['text']}")
+
+
+def _print_tags(texts, probabilities, names, as_json) -> None:
+    """A tagger's answer per line: each whitespace word with its tag and score.
+
+    probabilities: [texts, words, tags] (rows past a text's last word are ignored).
+    """
+    rows = []
+    for text, per_word in zip(texts, probabilities):
+        words = text.split()
+        best = per_word[: len(words)].argmax(-1)
+        rows.append(
+            {
+                "text": text,
+                "tags": [
+                    {"word": w, "tag": names[int(t)], "score": round(float(p[t]), 6)}
+                    for w, t, p in zip(words, best, per_word)
+                ],
+            }
+        )
+    if as_json:
+        print(json.dumps(rows, indent=2))
+        return
+    for row in rows:
+        print(" ".join(f"{tag['word']}/{tag['tag']}" for tag in row["tags"]))
 
 
 def train(args) -> None:

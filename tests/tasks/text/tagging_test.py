@@ -1,11 +1,14 @@
 """token_classifier: one tag per whitespace word, on MiniLM's word pieces and ELMo's words,
 trained on a generated tagging set (tests/tasks/text/tags.py), saved and reloaded."""
 
+import json
+
 import numpy as np
 import pytest
 
 import hubmodels
 from hubmodels._keras import keras, tf
+from hubmodels.cli.main import main
 from hubmodels.errors import InputError
 from hubmodels.tasks.text import token_classifier
 from hubmodels.tasks.text.tagging import FirstPieces, TagAccuracy, tag_loss
@@ -79,7 +82,7 @@ def test_minilm_tagger_learns_generated_tags(minilm_tagger):
 
 
 @pytest.mark.slow
-def test_minilm_tagger_export_reloads_with_the_same_tags(minilm_tagger, tmp_path):
+def test_minilm_tagger_export_reloads_with_the_same_tags(minilm_tagger, tmp_path, capsys):
     texts = tf.constant(["four blue dogs ran home", "", "red"])
     expected = minilm_tagger.predict(texts, verbose=0)
     hubmodels.save_model(minilm_tagger, tmp_path / "tagger")
@@ -95,6 +98,13 @@ def test_minilm_tagger_export_reloads_with_the_same_tags(minilm_tagger, tmp_path
         [best[2, 0]] + [-1] * 4,
     ]
     assert [x.decode() for x in result["labels"].numpy()[2]] == [TAG_NAMES[best[2, 0]]] + [""] * 4
+    lines = tmp_path / "lines.txt"
+    lines.write_text("four blue dogs ran home\nred\n")
+    assert main(["predict", "--model", str(tmp_path / "tagger"), str(lines), "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [tag["word"] for tag in rows[0]["tags"]] == "four blue dogs ran home".split()
+    assert [tag["tag"] for tag in rows[0]["tags"]] == [TAG_NAMES[t] for t in best[0]]
+    assert [tag["tag"] for tag in rows[1]["tags"]] == [TAG_NAMES[best[2, 0]]]
 
 
 @pytest.mark.slow
