@@ -25,27 +25,24 @@ from hubmodels.hub.image_input import image_size_of
 from hubmodels.hub.module import Module
 from hubmodels.tasks.image.augmentation import augmentation_handle
 from hubmodels.tasks.image.classifiers import feature_vector_classifier
-from hubmodels.training.cached import (
-    cache_blocker,
-    feature_extractor,
-    features_of,
-    fit_on_features,
-)
 from hubmodels.training.compile import compile_for_task
-from hubmodels.tuning.backend import import_keras_tuner
-from hubmodels.tuning.features import FeatureCache, module_key
-from hubmodels.tuning.space import Choice, Range, dimension
-
-kt = import_keras_tuner()
+from hubmodels.tuning.hypermodel import (
+    DROPOUT,
+    HEAD_UNITS,
+    LEARNING_RATE,
+    MODULE_LEARNING_RATE,
+    TaskHyperModel,
+    dropout_rate,
+    not_negative,
+    positive,
+    unfreeze_check,
+)
+from hubmodels.tuning.space import Choice, dimension
 
 NO_AUGMENTATION = "none"
-MODULE_LEARNING_RATE = Range(1e-5, 1e-3, log=True)
-LEARNING_RATE = Range(1e-4, 1e-2, log=True)
-HEAD_UNITS = Choice(0, 256)
-DROPOUT = Range(0.0, 0.5)
 
 
-class FeatureVectorHyperModel(kt.HyperModel):
+class FeatureVectorHyperModel(TaskHyperModel):
     """Searches `hubmodels.feature_vector_classifier` models: module, head, fine-tuning, rates.
 
     images float32 [batch, h, w, 3] in [0, 1] -> probabilities [batch, num_classes].
@@ -77,6 +74,8 @@ class FeatureVectorHyperModel(kt.HyperModel):
     feature_vector_classifier; image_size (height, width) for modules that accept any size.
     """
 
+    examples = "images"
+
     def __init__(
         self,
         modules,
@@ -97,15 +96,16 @@ class FeatureVectorHyperModel(kt.HyperModel):
         name=None,
         tunable=True,
     ):
-        super().__init__(name=name, tunable=tunable)
-        handles = [modules] if isinstance(modules, str) else list(modules)
-        if not handles:
-            raise InputError("search space: give at least one module handle")
-        if int(num_classes) < 1:
-            raise InputError(f"num_classes must be at least 1, got {num_classes}")
-        self.num_classes = int(num_classes)
+        super().__init__(
+            modules,
+            num_classes,
+            class_names=class_names,
+            feature_cache=feature_cache,
+            name=name,
+            tunable=tunable,
+        )
+        handles = self.handles
         self.multi_label = bool(multi_label)
-        self.class_names = list(class_names) if class_names else None
         self.signature = signature
         self.output_key = output_key
         self.image_size = tuple(int(d) for d in image_size) if image_size else None
@@ -118,13 +118,15 @@ class FeatureVectorHyperModel(kt.HyperModel):
             augmentation = Choice(NO_AUGMENTATION, "crop_color") if sized else NO_AUGMENTATION
         self.dimensions = {
             "module": dimension("module", handles, str, lambda handle: None),
-            "unfreeze": dimension("unfreeze", unfreeze, int, _unfreeze_check(facts)),
-            "module_learning_rate": dimension(
-                "module_learning_rate", module_learning_rate, float, _positive
+            "unfreeze": dimension(
+                "unfreeze", unfreeze, int, unfreeze_check({h: b for h, (_, b) in facts.items()})
             ),
-            "learning_rate": dimension("learning_rate", learning_rate, float, _positive),
-            "head_units": dimension("head_units", head_units, int, _not_negative),
-            "dropout": dimension("dropout", dropout, float, _dropout_check),
+            "module_learning_rate": dimension(
+                "module_learning_rate", module_learning_rate, float, positive
+            ),
+            "learning_rate": dimension("learning_rate", learning_rate, float, positive),
+            "head_units": dimension("head_units", head_units, int, not_negative),
+            "dropout": dimension("dropout", dropout, float, dropout_rate),
             "augmentation": dimension("augmentation", augmentation, str, _augmentation_check),
         }
         if not sized and set(self.dimensions["augmentation"].values) != {NO_AUGMENTATION}:
@@ -133,9 +135,6 @@ class FeatureVectorHyperModel(kt.HyperModel):
                 f"search space: augmentation resizes to the module's image size, and module "
                 f"{anysize[0]} accepts any size: give image_size=(height, width)"
             )
-        if feature_cache is None:
-            feature_cache = FeatureCache()
-        self.feature_cache = feature_cache or None
 
     def build(self, hp):
         """A compiled feature_vector_classifier for the trial's hyperparameters."""
@@ -168,49 +167,15 @@ class FeatureVectorHyperModel(kt.HyperModel):
         compile_for_task(model, learning_rate, module_learning_rate if unfreeze else None)
         return model
 
-    def fit(self, hp, model, *args, **kwargs):
-        """Trains `model`; a frozen trial trains its head on the shared cached features.
-
-        Arguments as for keras.Model.fit, the data as tf.data.Datasets:
-        tuner.search(train, validation_data=validation, epochs=5).
-        """
-        if len(args) > 1:
-            raise InputError(
-                "FeatureVectorHyperModel trains on a tf.data.Dataset of (images, labels): "
-                "pass tuner.search(train, validation_data=validation, ...), without y"
-            )
-        train = args[0] if args else kwargs.pop("x", None)
-        validation = kwargs.pop("validation_data", None)
-        for role, dataset in (("training", train), ("validation", validation)):
-            if dataset is not None and not isinstance(dataset, tf.data.Dataset):
-                raise InputError(
-                    f"FeatureVectorHyperModel takes the {role} data as a tf.data.Dataset of "
-                    f"(images, labels) batches, got {type(dataset).__name__}"
-                )
-        if train is None:
-            raise InputError("no training data: pass tuner.search(train, ...)")
+    def prepared(self, model, dataset):
+        """`dataset` with its images resized to the model's input size when they differ."""
         size = tuple(model.inputs[0].shape[1:3])
-        if self.feature_cache is not None and cache_blocker(model) is None:
-            extractor = feature_extractor(model)
-            verbose = kwargs.get("verbose", 1)
-
-            def extract(role, dataset):
-                if verbose:
-                    print("Computing module features, once for all frozen trials...")
-                return features_of(extractor, _resized(dataset, size), role, verbose == 1)
-
-            key = module_key(model)
-            cached = self.feature_cache.get
-            train_features = cached(key, train, functools.partial(extract, "training"))
-            validation_features = None
-            if validation is not None:
-                validation_features = cached(
-                    key, validation, functools.partial(extract, "validation")
-                )
-            return fit_on_features(model, train_features, validation_features, **kwargs)
-        if validation is not None:
-            kwargs["validation_data"] = _resized(validation, size)
-        return model.fit(_resized(train, size), **kwargs)
+        if None in size or tuple(dataset.element_spec[0].shape[1:3]) == size:
+            return dataset
+        return dataset.map(
+            lambda images, *rest: (tf.image.resize(images, size), *rest),
+            num_parallel_calls=tf.data.AUTOTUNE,
+        )
 
 
 @functools.lru_cache(maxsize=64)
@@ -222,41 +187,6 @@ def module_facts(handle, signature=None) -> tuple:
     module = Module(handle)
     names = [variable_name(v) for v in module.fine_tunable_variables]
     return image_size_of(module, signature), tuple(unfreezing.blocks(names))
-
-
-def _resized(dataset, size):
-    """`dataset` with its images resized to `size` (height, width) when they differ."""
-    if None in size or tuple(dataset.element_spec[0].shape[1:3]) == size:
-        return dataset
-    return dataset.map(
-        lambda images, *rest: (tf.image.resize(images, size), *rest),
-        num_parallel_calls=tf.data.AUTOTUNE,
-    )
-
-
-def _positive(value):
-    return None if value > 0 else "must be > 0"
-
-
-def _not_negative(value):
-    return None if value >= 0 else "must be >= 0"
-
-
-def _dropout_check(value):
-    return None if 0 <= value < 1 else "must be in [0, 1)"
-
-
-def _unfreeze_check(facts):
-    def check(count):
-        if count < 0:
-            return "must be >= 0 (the number of last blocks to fine-tune)"
-        for handle, (_, blocks) in facts.items():
-            if count > len(blocks):
-                found = ", ".join(scope.split("/")[-1] for scope in blocks) or "none found"
-                return f"exceeds the {len(blocks)} blocks of module {handle} ({found})"
-        return None
-
-    return check
 
 
 def _augmentation_check(name):

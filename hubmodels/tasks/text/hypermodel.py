@@ -16,40 +16,30 @@ makes them.
 
 import functools
 
-from hubmodels._keras import tf
-from hubmodels.errors import InputError
 from hubmodels.hub import unfreeze as unfreezing
 from hubmodels.hub.backends import variable_name
 from hubmodels.hub.module import Module
-from hubmodels.tasks.image.hypermodel import (
+from hubmodels.tasks.text.classifiers import LEVELS, text_classifier
+from hubmodels.training.compile import compile_for_task
+from hubmodels.tuning.hypermodel import (
     DROPOUT,
     HEAD_UNITS,
     LEARNING_RATE,
     MODULE_LEARNING_RATE,
-    _dropout_check,
-    _not_negative,
-    _positive,
+    TaskHyperModel,
+    dropout_rate,
+    not_negative,
+    positive,
+    unfreeze_check,
 )
-from hubmodels.tasks.text.classifiers import LEVELS, text_classifier
-from hubmodels.training.cached import (
-    cache_blocker,
-    feature_extractor,
-    features_of,
-    fit_on_features,
-)
-from hubmodels.training.compile import compile_for_task
-from hubmodels.tuning.backend import import_keras_tuner
-from hubmodels.tuning.features import FeatureCache, module_key
 from hubmodels.tuning.space import Choice, dimension
-
-kt = import_keras_tuner()
 
 LSTM_UNITS = Choice(64, 128)
 LEVEL = Choice(*LEVELS)
 WHOLE = "all"  # the one block of a module whose trainable variables are in no block (ELMo)
 
 
-class TextHyperModel(kt.HyperModel):
+class TextHyperModel(TaskHyperModel):
     """Searches `hubmodels.text_classifier` models: module, level, head, fine-tuning, rates.
 
     texts string [batch] -> probabilities [batch, num_classes].
@@ -82,6 +72,8 @@ class TextHyperModel(kt.HyperModel):
     text_classifier.
     """
 
+    examples = "texts"
+
     def __init__(
         self,
         modules,
@@ -101,15 +93,16 @@ class TextHyperModel(kt.HyperModel):
         name=None,
         tunable=True,
     ):
-        super().__init__(name=name, tunable=tunable)
-        handles = [modules] if isinstance(modules, str) else list(modules)
-        if not handles:
-            raise InputError("search space: give at least one module handle")
-        if int(num_classes) < 1:
-            raise InputError(f"num_classes must be at least 1, got {num_classes}")
-        self.num_classes = int(num_classes)
+        super().__init__(
+            modules,
+            num_classes,
+            class_names=class_names,
+            feature_cache=feature_cache,
+            name=name,
+            tunable=tunable,
+        )
+        handles = self.handles
         self.multi_label = bool(multi_label)
-        self.class_names = list(class_names) if class_names else None
         self.max_tokens = max_tokens
         blocks = {handle: module_blocks(handle) for handle in handles}
         if unfreeze is None:
@@ -117,18 +110,15 @@ class TextHyperModel(kt.HyperModel):
         self.dimensions = {
             "module": dimension("module", handles, str, lambda handle: None),
             "level": dimension("level", level, str, _level_check),
-            "head_units": dimension("head_units", head_units, int, _not_negative),
-            "lstm_units": dimension("lstm_units", lstm_units, int, _positive),
-            "unfreeze": dimension("unfreeze", unfreeze, int, _unfreeze_check(blocks)),
+            "head_units": dimension("head_units", head_units, int, not_negative),
+            "lstm_units": dimension("lstm_units", lstm_units, int, positive),
+            "unfreeze": dimension("unfreeze", unfreeze, int, unfreeze_check(blocks)),
             "module_learning_rate": dimension(
-                "module_learning_rate", module_learning_rate, float, _positive
+                "module_learning_rate", module_learning_rate, float, positive
             ),
-            "learning_rate": dimension("learning_rate", learning_rate, float, _positive),
-            "dropout": dimension("dropout", dropout, float, _dropout_check),
+            "learning_rate": dimension("learning_rate", learning_rate, float, positive),
+            "dropout": dimension("dropout", dropout, float, dropout_rate),
         }
-        if feature_cache is None:
-            feature_cache = FeatureCache()
-        self.feature_cache = feature_cache or None
 
     def build(self, hp):
         """A compiled text_classifier for the trial's hyperparameters."""
@@ -167,48 +157,6 @@ class TextHyperModel(kt.HyperModel):
         compile_for_task(model, learning_rate, module_learning_rate if unfreeze else None)
         return model
 
-    def fit(self, hp, model, *args, **kwargs):
-        """Trains `model`; a frozen sentence-level trial trains its head on the shared cached
-        text vectors.
-
-        Arguments as for keras.Model.fit, the data as tf.data.Datasets:
-        tuner.search(train, validation_data=validation, epochs=5).
-        """
-        if len(args) > 1:
-            raise InputError(
-                "TextHyperModel trains on a tf.data.Dataset of (texts, labels): pass "
-                "tuner.search(train, validation_data=validation, ...), without y"
-            )
-        train = args[0] if args else kwargs.pop("x", None)
-        validation = kwargs.get("validation_data")
-        for role, dataset in (("training", train), ("validation", validation)):
-            if dataset is not None and not isinstance(dataset, tf.data.Dataset):
-                raise InputError(
-                    f"TextHyperModel takes the {role} data as a tf.data.Dataset of (texts, "
-                    f"labels) batches, got {type(dataset).__name__}"
-                )
-        if train is None:
-            raise InputError("no training data: pass tuner.search(train, ...)")
-        if self.feature_cache is None or cache_blocker(model) is not None:
-            return model.fit(train, **kwargs)
-        kwargs.pop("validation_data", None)
-        extractor = feature_extractor(model)
-        verbose = kwargs.get("verbose", 1)
-
-        def extract(role, dataset):
-            if verbose:
-                print("Computing text vectors, once for all frozen sentence-level trials...")
-            return features_of(extractor, dataset, role, verbose == 1)
-
-        key = module_key(model)
-        train_features = self.feature_cache.get(key, train, functools.partial(extract, "training"))
-        validation_features = None
-        if validation is not None:
-            validation_features = self.feature_cache.get(
-                key, validation, functools.partial(extract, "validation")
-            )
-        return fit_on_features(model, train_features, validation_features, **kwargs)
-
 
 @functools.lru_cache(maxsize=64)
 def module_blocks(handle) -> tuple:
@@ -230,15 +178,3 @@ def _unfreeze_argument(handle, count):
 
 def _level_check(level):
     return None if level in LEVELS else f"must be one of {LEVELS}"
-
-
-def _unfreeze_check(blocks):
-    def check(count):
-        if count < 0:
-            return "must be >= 0 (the number of last blocks to fine-tune)"
-        for handle, found in blocks.items():
-            if count > len(found):
-                return f"exceeds the {len(found)} fine-tunable blocks of module {handle}"
-        return None
-
-    return check

@@ -18,34 +18,28 @@ hubmodels.data.video_clips makes them, at the modules' frame size.
 
 import functools
 
-from hubmodels._keras import tf
 from hubmodels.errors import InputError
 from hubmodels.hub import unfreeze as unfreezing
 from hubmodels.hub.backends import variable_name
 from hubmodels.hub.module import Module
-from hubmodels.tasks.image.hypermodel import _dropout_check, _not_negative, _positive
 from hubmodels.tasks.video import TEMPORAL
 from hubmodels.tasks.video.classifiers import DEFAULT_FRAMES, module_input, video_classifier
-from hubmodels.training.cached import (
-    cache_blocker,
-    feature_extractor,
-    features_of,
-    fit_on_features,
-)
 from hubmodels.training.compile import compile_for_task
-from hubmodels.tuning.backend import import_keras_tuner
-from hubmodels.tuning.features import FeatureCache, module_key
-from hubmodels.tuning.space import Choice, Range, dimension
+from hubmodels.tuning.hypermodel import (
+    DROPOUT,
+    HEAD_UNITS,
+    LEARNING_RATE,
+    MODULE_LEARNING_RATE,
+    TaskHyperModel,
+    dropout_rate,
+    not_negative,
+    positive,
+    unfreeze_check,
+)
+from hubmodels.tuning.space import Choice, dimension
 
-kt = import_keras_tuner()
 
-MODULE_LEARNING_RATE = Range(1e-5, 1e-3, log=True)
-LEARNING_RATE = Range(1e-4, 1e-2, log=True)
-HEAD_UNITS = Choice(0, 256)
-DROPOUT = Range(0.0, 0.5)
-
-
-class VideoHyperModel(kt.HyperModel):
+class VideoHyperModel(TaskHyperModel):
     """Searches `hubmodels.video_classifier` models: module, temporal head, fine-tuning, rates.
 
     clips float32 [batch, frames, h, w, 3] in [0, 1] -> probabilities [batch, num_classes].
@@ -73,6 +67,8 @@ class VideoHyperModel(kt.HyperModel):
     before any trial runs (InputError).
     """
 
+    examples = "clips"
+
     def __init__(
         self,
         modules,
@@ -92,15 +88,16 @@ class VideoHyperModel(kt.HyperModel):
         name=None,
         tunable=True,
     ):
-        super().__init__(name=name, tunable=tunable)
-        handles = [modules] if isinstance(modules, str) else list(modules)
-        if not handles:
-            raise InputError("search space: give at least one module handle")
-        if int(num_classes) < 1:
-            raise InputError(f"num_classes must be at least 1, got {num_classes}")
-        self.num_classes = int(num_classes)
+        super().__init__(
+            modules,
+            num_classes,
+            class_names=class_names,
+            feature_cache=feature_cache,
+            name=name,
+            tunable=tunable,
+        )
+        handles = self.handles
         self.frames = int(frames) if frames is not None else DEFAULT_FRAMES
-        self.class_names = list(class_names) if class_names else None
         self.signature = signature
         self.output_key = output_key
         facts = {handle: video_module_facts(handle, signature) for handle in handles}
@@ -116,17 +113,16 @@ class VideoHyperModel(kt.HyperModel):
         self.dimensions = {
             "module": dimension("module", handles, str, lambda handle: None),
             "temporal": dimension("temporal", temporal, str, _temporal_check),
-            "unfreeze": dimension("unfreeze", unfreeze, int, _unfreeze_check(facts)),
-            "module_learning_rate": dimension(
-                "module_learning_rate", module_learning_rate, float, _positive
+            "unfreeze": dimension(
+                "unfreeze", unfreeze, int, unfreeze_check({h: b for h, (_, _, b) in facts.items()})
             ),
-            "learning_rate": dimension("learning_rate", learning_rate, float, _positive),
-            "head_units": dimension("head_units", head_units, int, _not_negative),
-            "dropout": dimension("dropout", dropout, float, _dropout_check),
+            "module_learning_rate": dimension(
+                "module_learning_rate", module_learning_rate, float, positive
+            ),
+            "learning_rate": dimension("learning_rate", learning_rate, float, positive),
+            "head_units": dimension("head_units", head_units, int, not_negative),
+            "dropout": dimension("dropout", dropout, float, dropout_rate),
         }
-        if feature_cache is None:
-            feature_cache = FeatureCache()
-        self.feature_cache = feature_cache or None
 
     def build(self, hp):
         """A compiled video_classifier for the trial's hyperparameters."""
@@ -159,40 +155,6 @@ class VideoHyperModel(kt.HyperModel):
         compile_for_task(model, learning_rate, module_learning_rate if unfreeze else None)
         return model
 
-    def fit(self, hp, model, *args, **kwargs):
-        """Trains `model`; a frozen trial trains its head on the shared cached features.
-
-        tuner.search(train, validation_data=validation, epochs=5), with tf.data.Datasets.
-        """
-        train = args[0] if args else kwargs.pop("x", None)
-        validation = kwargs.pop("validation_data", None)
-        for role, dataset in (("training", train), ("validation", validation)):
-            if (dataset is None and role == "training") or (
-                dataset is not None and not isinstance(dataset, tf.data.Dataset)
-            ):
-                raise InputError(
-                    f"VideoHyperModel takes the {role} data as a tf.data.Dataset of "
-                    f"(clips, labels) batches, got {type(dataset).__name__}"
-                )
-        if len(args) > 1:
-            raise InputError("VideoHyperModel takes (clips, labels) datasets, without y")
-        if self.feature_cache is None or cache_blocker(model) is not None:
-            return model.fit(train, validation_data=validation, **kwargs)
-        extractor = feature_extractor(model)
-        verbose = kwargs.get("verbose", 1)
-
-        def extract(role, dataset):
-            return features_of(extractor, dataset, role, verbose == 1)
-
-        key = module_key(model)
-        train_features = self.feature_cache.get(key, train, functools.partial(extract, "training"))
-        validation_features = None
-        if validation is not None:
-            validation_features = self.feature_cache.get(
-                key, validation, functools.partial(extract, "validation")
-            )
-        return fit_on_features(model, train_features, validation_features, **kwargs)
-
 
 @functools.lru_cache(maxsize=64)
 def video_module_facts(handle, signature=None) -> tuple:
@@ -205,16 +167,3 @@ def video_module_facts(handle, signature=None) -> tuple:
 
 def _temporal_check(value):
     return None if value in TEMPORAL else f"must be one of {', '.join(TEMPORAL)}"
-
-
-def _unfreeze_check(facts):
-    def check(count):
-        if count < 0:
-            return "must be >= 0 (the number of last blocks to fine-tune)"
-        for handle, (_, _, blocks) in facts.items():
-            if count > len(blocks):
-                found = ", ".join(scope.split("/")[-1] for scope in blocks) or "none found"
-                return f"exceeds the {len(blocks)} blocks of module {handle} ({found})"
-        return None
-
-    return check

@@ -22,7 +22,7 @@ def _datasets(sentiment_texts):
     "space, message",
     [
         (dict(level=["sentence", "token"]), "level=.token. must be one of"),
-        (dict(unfreeze=[0, 7]), "unfreeze=7 exceeds the 6 fine-tunable blocks"),
+        (dict(unfreeze=[0, 7]), "unfreeze=7 exceeds the 6 blocks"),
         (dict(lstm_units=0), "lstm_units=0 must be > 0"),
         (dict(learning_rate=Range(0.1, 0.01)), "learning_rate=.* has low > high"),
     ],
