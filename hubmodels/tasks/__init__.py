@@ -24,6 +24,7 @@ TASKS = {
     "image": "hubmodels.tasks.image",
     "text": "hubmodels.tasks.text",
     "video": "hubmodels.tasks.video",
+    "detection": "hubmodels.tasks.detection",
     "generation": "hubmodels.tasks.generation",
 }
 

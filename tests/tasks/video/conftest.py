@@ -1,21 +1,12 @@
-"""Video test set-up: the task registered, tiny modules and clips, tiny labelled videos."""
+"""Video test set-up: tiny modules and clips, tiny labelled videos."""
 
 import numpy as np
 import pytest
 
-import hubmodels.tasks
 from tests.saved_models import write_tiny_image_module
 from tests.tasks.video.clip_modules import write_tiny_clip_module
 
 CLASSES = ("left", "right")
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _video_task():
-    """Registers the task until hubmodels.tasks.TASKS lists it."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setitem(hubmodels.tasks.TASKS, "video", "hubmodels.tasks.video")
-        yield
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,103 @@
+"""`hubmodels detect`: detections of image files, drawn into PNGs, with the records as JSON.
+
+    hubmodels detect IMAGES... --module H --out DIR [--min-score S] [--max-detections K]
+                     [--nms-iou T] [--classes 1,Human face] [--signature S] [--json]
+
+Writes DIR/NAME.png (each image with its detections drawn; NAME from the image's file
+name, numbered when two share one) and DIR/detections.json (one entry per image: file,
+picture, image_size, detections with pixel and normalised boxes); prints a summary, or
+that JSON with --json.
+"""
+
+import json
+from pathlib import Path
+
+from hubmodels.cli.arguments import positive_int
+from hubmodels.errors import InputError
+
+
+def read_image(path):
+    """uint8 [h, w, 3] of an image file at its own size; InputError naming a bad file."""
+    from hubmodels._keras import tf
+    from hubmodels.data.decode import UNDECODABLE, file_problem
+
+    problem = file_problem(str(path))
+    if problem:
+        raise InputError(f"image {path}: {problem}")
+    try:
+        contents = tf.io.read_file(str(path))
+        return tf.io.decode_image(contents, channels=3, expand_animations=False).numpy()
+    except tf.errors.InvalidArgumentError:
+        raise InputError(f"image {path} cannot be decoded: {UNDECODABLE}") from None
+
+
+def _classes(text):
+    """Text such as `1,Human face` -> [1, "Human face"] (numbers are class ids, the rest
+    names)."""
+    if text is None:
+        return None
+    parts = [part.strip() for part in text.split(",") if part.strip()]
+    return [int(part) if part.isdigit() else part for part in parts]
+
+
+def _picture_names(paths) -> list:
+    """A distinct PNG file name per image: its stem, numbered from the second of a stem."""
+    names, seen = [], {}
+    for path in paths:
+        stem = Path(path).stem or "image"
+        seen[stem] = seen.get(stem, 0) + 1
+        names.append(f"{stem}.png" if seen[stem] == 1 else f"{stem}_{seen[stem]}.png")
+    return names
+
+
+def detect(args) -> None:
+    from hubmodels.tasks.detection.detector import object_detector
+    from hubmodels.tasks.detection.drawing import draw_detections, pillow
+    from hubmodels.tasks.generation.grids import _write as write_atomically  # one such write
+
+    Image = pillow()[0]
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise InputError(f"--out {out} is a file; expected a folder")
+    detector = object_detector(
+        args.module,
+        signature=args.signature,
+        min_score=args.min_score,
+        max_detections=args.max_detections,
+        classes=_classes(args.classes),
+        nms_iou=args.nms_iou,
+    )
+    images = [read_image(path) for path in args.images]
+    records = detector.detect(images)
+    out.mkdir(parents=True, exist_ok=True)
+    entries = []
+    for path, name, image, record in zip(args.images, _picture_names(args.images), images, records):
+        picture = Image.fromarray(draw_detections(image, record))
+        write_atomically(out / name, lambda file, p=picture: p.save(file, format="PNG"))
+        entries.append({"image": str(path), "picture": str(out / name), **record.to_json()})
+    text = json.dumps(entries, indent=2)
+    write_atomically(out / "detections.json", lambda file: Path(file).write_text(text, "utf-8"))
+    if args.json:
+        print(text)
+        return
+    for entry in entries:
+        found = entry["detections"]
+        print(f"{entry['image']}: {len(found)} detections -> {entry['picture']}")
+        for row in found:
+            box = ", ".join(f"{v:.0f}" for v in row["pixel_box"])
+            print(f"  {row['score']:7.2%}  {row['label']}  [{box}] (ymin, xmin, ymax, xmax)")
+    print(f"records: {out / 'detections.json'}")
+
+
+def add_commands(commands) -> None:
+    parser = commands.add_parser("detect", help="detect objects or faces in images, draw them")
+    parser.add_argument("images", nargs="+", help="image files (JPEG, PNG, GIF, BMP)")
+    parser.add_argument("--module", required=True, help="a detector module")
+    parser.add_argument("--out", required=True, help="folder for the pictures and detections.json")
+    parser.add_argument("--min-score", type=float, default=0.0, help="in [0, 1] (default 0)")
+    parser.add_argument("--max-detections", type=positive_int, default=100)
+    parser.add_argument("--nms-iou", type=float, help="per-class NMS at this IoU (default: none)")
+    parser.add_argument("--classes", help="keep these: comma-separated class ids or names")
+    parser.add_argument("--signature", help="the module's signature (default: its default)")
+    parser.add_argument("--json", action="store_true", help="print the records as JSON")
+    parser.set_defaults(run=detect)
