@@ -12,10 +12,11 @@ from 300 x 384 to 1411 x 1411) and matplotlib's sample photo of Grace Hopper
      float with tf.image.convert_image_dtype and the outputs made numpy, as TF Hub's
      object-detection tutorial does;
    - tutorial in 2 threads: the same calls from 2 threads;
-   - detect: detect(batch) (our one-image traced function called per image from
-     PARALLEL_CALLS threads), its first call (tracing included), and in 1 thread;
-   - one map: the option detect does not take, one traced function over the whole batch
-     (a tf.map_fn over the images) with PARALLEL_CALLS images in flight.
+   - detect: detect(batch) (one traced function over the whole batch, a tf.map_fn with
+     PARALLEL_CALLS images in flight), its first call (tracing included), and with 1 image
+     in flight;
+   - threads: the option detect does not take, the one-image function (detect_one traced)
+     called per image from PARALLEL_CALLS threads.
 2. The mtcnn package (1.0.0, installed with --no-deps into a temporary folder and run in a
    child process with it on PYTHONPATH; never in this environment) on the same photos:
    `MTCNN().detect_faces(image)` once per image, and on the list (it pads the batch to
@@ -76,36 +77,20 @@ def rgb(image):
     return np.stack([image] * 3, axis=-1) if image.ndim == 2 else image
 
 
-def batch_map(detector, parallel):
-    """The option detect does not take, measured: one traced function over the whole batch
-    (all pixels flat, plus the sizes), a tf.map_fn slicing out each image and running
-    detector.detect_one, `parallel` images in flight."""
+def threaded(detector, threads):
+    """The option detect does not take, measured: detector.detect_one traced once for any
+    size and called per image from `threads` threads."""
     import tensorflow as tf
 
-    @tf.function(
-        input_signature=[tf.TensorSpec([None], tf.uint8), tf.TensorSpec([None, 2], tf.int32)],
+    one = tf.function(
+        detector.detect_one,
+        input_signature=[tf.TensorSpec([None, None, 3], tf.uint8)],
         autograph=False,
     )
-    def run(flat, sizes):
-        values = sizes[:, 0] * sizes[:, 1] * 3
-        ends = tf.cumsum(values)
-
-        def one(index):
-            pixels = flat[ends[index] - values[index] : ends[index]]
-            return detector.detect_one(tf.reshape(pixels, [sizes[index, 0], sizes[index, 1], 3]))
-
-        return tf.map_fn(
-            one,
-            tf.range(tf.shape(sizes)[0]),
-            fn_output_signature=detector.output_signature(),
-            parallel_iterations=parallel,
-        )
 
     def call(images):
-        arrays = [rgb(image) for image in images]
-        flat = np.concatenate([array.reshape(-1) for array in arrays])
-        sizes = np.array([array.shape[:2] for array in arrays], np.int32)
-        return {key: value.numpy() for key, value in run(flat, sizes).items()}
+        with ThreadPoolExecutor(threads) as pool:
+            return list(pool.map(lambda image: one(rgb(image)), images))
 
     return call
 
@@ -136,11 +121,14 @@ def bench_module(handle, images, repeats) -> dict:
     detector.detect(images)
     times["detect, first (tracing)"] = time.perf_counter() - start
     times["detect"] = best_seconds(lambda: detector.detect(images), repeats)
-    threads, detector_module.PARALLEL_CALLS = detector_module.PARALLEL_CALLS, 1
-    times["detect in 1 thread"] = best_seconds(lambda: detector.detect(images), repeats)
-    detector_module.PARALLEL_CALLS = threads
-    mapped = batch_map(detector, threads)
-    times[f"one map, {threads} in flight"] = best_seconds(lambda: mapped(images), repeats)
+    in_flight, detector_module.PARALLEL_CALLS = detector_module.PARALLEL_CALLS, 1
+    one_at_a_time = detector_module.object_detector(handle, min_score=MIN_SCORE)
+    detector_module.PARALLEL_CALLS = in_flight
+    one_at_a_time.detect(images)  # traced with 1 in flight
+    times["detect, 1 in flight"] = best_seconds(lambda: one_at_a_time.detect(images), repeats)
+    calls = threaded(detector, in_flight)
+    calls(images)
+    times[f"threads ({in_flight})"] = best_seconds(lambda: calls(images), repeats)
     return times
 
 

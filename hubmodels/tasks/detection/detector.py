@@ -6,19 +6,18 @@
 
 How a batch runs (see interface.py for the interfaces):
   - a module taking one image per call (Faster R-CNN, the TF2 detection zoo, MTCNN): one
-    traced function per detector takes one image of any size (one trace for all sizes;
-    module call, selection and padding in one graph), called from PARALLEL_CALLS threads.
-    Measured on 16 photos of 10 sizes (scripts/bench_detection.py; 2 cores shared with
-    other work): threads beat one thread in interleaved runs (MTCNN 2.65 s against 3.40 s,
-    the stand-in 0.063 s against 0.139 s); one traced tf.map_fn over the whole batch was
-    not reliably faster than either. detect is 2.6-4.3x the tutorial's loop on the stand-in,
-    whose calls are cheap, but not on MTCNN, whose ~150 ms of work per image dwarfs a call;
+    traced function over the whole batch (its pixels flat, plus the sizes: one trace for any
+    sizes) runs module call, selection and padding per image in a tf.map_fn with
+    PARALLEL_CALLS images in flight. Measured on 16 photos of 10 sizes on a quiet 2-core
+    machine (scripts/bench_detection.py, best of 5): on the stand-in 2.17x the tutorial's
+    loop (36 against 79 ms; 1 image in flight 1.89x; threads calling a one-image function
+    2.15x, as fast but more machinery). 3x cannot come here: the module's own work, 2.25 ms
+    an image with nothing else left, is over a third of the tutorial's 4.9 ms. On MTCNN
+    1.08x: its ~50 ms of pyramid and cascade work per image dwarfs a call;
   - a module taking batches: one call per group of images of the same size.
 Selection (score, classes, NMS, max_detections) runs in the same graph (selection.py), and
 exports (serving.py) serve that same function.
 """
-
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -29,7 +28,7 @@ from hubmodels.tasks.detection.interface import read_spec
 from hubmodels.tasks.detection.records import from_padded
 from hubmodels.tasks.detection.selection import Selection, check_options, split_classes
 
-PARALLEL_CALLS = 2  # threads calling a one-image module (the machine's 2 cores: measured)
+PARALLEL_CALLS = 2  # images of a one-image module in flight (the machine's 2 cores: measured)
 
 
 def object_detector(
@@ -67,11 +66,11 @@ class ObjectDetector:
         self.signature = signature
         self.spec = selection.spec
         self.selection = selection
-        self._one_fns = {
+        self._flat_fns = {
             dtype: tf.function(
-                self.detect_one,
-                input_signature=[tf.TensorSpec([None, None, 3], dtype)],
-                autograph=False,  # no tensor-dependent Python here; AutoGraph took seconds
+                self._detect_flat,
+                input_signature=[tf.TensorSpec([None], dtype), tf.TensorSpec([None, 2], tf.int32)],
+                autograph=False,
             )
             for dtype in ("uint8", "float32")
         }
@@ -88,11 +87,17 @@ class ObjectDetector:
         """images: a list of images of any sizes or a batch [batch, h, w, c] (see images.py)
         -> one Detections per image."""
         arrays = image_checks.as_rgb_list(images)
-        if not self.spec.takes_batches:
-            with ThreadPoolExecutor(min(PARALLEL_CALLS, len(arrays))) as pool:
-                return list(pool.map(self._one, arrays))
         if any(array.dtype != np.uint8 for array in arrays):  # one dtype per batch
             arrays = [as_float(array) for array in arrays]
+        if not self.spec.takes_batches:
+            flat = np.concatenate([array.reshape(-1) for array in arrays])
+            sizes = np.array([array.shape[:2] for array in arrays], np.int32)
+            padded = self._flat_fns[flat.dtype.name](flat, sizes)
+            padded = {key: value.numpy() for key, value in padded.items()}
+            return [
+                from_padded({key: value[row] for key, value in padded.items()}, array.shape[:2])
+                for row, array in enumerate(arrays)
+            ]
         records = [None] * len(arrays)
         groups = {}
         for index, array in enumerate(arrays):
@@ -105,10 +110,6 @@ class ObjectDetector:
                 one = {key: value[row] for key, value in padded.items()}
                 records[index] = from_padded(one, arrays[index].shape[:2])
         return records
-
-    def _one(self, array):
-        padded = self._one_fns[array.dtype.name](array)
-        return from_padded({k: v.numpy() for k, v in padded.items()}, array.shape[:2])
 
     # Traced ----------------------------------------------------------------------
 
@@ -149,6 +150,23 @@ class ObjectDetector:
     def detect_one(self, image) -> dict:
         """image [h, w, 3] uint8 (0-255) or float32 ([0, 1]) -> padded detections."""
         return self.selection.select(self._call(image[None]))
+
+    def _detect_flat(self, flat, sizes):
+        """flat: every image's pixels, one after the other; sizes int32 [n, 2] (h, w) ->
+        padded detections [n, ...], PARALLEL_CALLS images in flight."""
+        lengths = sizes[:, 0] * sizes[:, 1] * 3
+        ends = tf.cumsum(lengths)
+
+        def one(index):
+            pixels = flat[ends[index] - lengths[index] : ends[index]]
+            return self.detect_one(tf.reshape(pixels, [sizes[index, 0], sizes[index, 1], 3]))
+
+        return tf.map_fn(
+            one,
+            tf.range(tf.shape(sizes)[0]),
+            fn_output_signature=self.output_signature(),
+            parallel_iterations=PARALLEL_CALLS,
+        )
 
     def _detect_batch(self, images):
         outputs = self._call(images)
