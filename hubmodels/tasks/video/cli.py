@@ -51,8 +51,6 @@ def predict(model, args) -> None:
 
 
 def train(args) -> None:
-    from types import SimpleNamespace
-
     from hubmodels.data.video import video_clips
     from hubmodels.hub.module import Module
     from hubmodels.tasks.video.classifiers import DEFAULT_FRAMES, module_input, video_classifier
@@ -79,17 +77,9 @@ def train(args) -> None:
         temporal=args.temporal,
         class_names=clips.class_names,
     )
-    data = SimpleNamespace(  # what fit_and_export reads
-        train=clips.train,
-        validation=clips.validation,
-        class_names=clips.class_names,
-        num_classes=clips.num_classes,
-        num_train=len(clips.train_files),
-        num_validation=len(clips.validation_files),
-    )
     fit_and_export(
         model,
-        data,
+        clips,
         args,
         "videos",
         extra={"frames": frames, "skipped": len(clips.skipped)},
