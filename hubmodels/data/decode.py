@@ -86,27 +86,32 @@ def jpeg_dimensions(path: str):
     Reads only the segment headers before the frame header (a few bytes each).
     """
     with open(path, "rb") as file:
-        if file.read(2) != b"\xff\xd8":
-            return None
-        while True:
+        return _frame_size(file)
+
+
+def _frame_size(file):
+    """jpeg_dimensions of an open binary file, read from its start."""
+    if file.read(2) != b"\xff\xd8":
+        return None
+    while True:
+        byte = file.read(1)
+        while byte == b"\xff":  # fill bytes before a marker
             byte = file.read(1)
-            while byte == b"\xff":  # fill bytes before a marker
-                byte = file.read(1)
-            marker = byte[0] if byte else 0xD9
-            if marker in FRAME_MARKERS:
-                header = file.read(7)  # length (2), precision (1), height (2), width (2)
-                if len(header) < 7:
-                    return None
-                height, width = (int.from_bytes(header[i : i + 2], "big") for i in (3, 5))
-                return (height, width) if height and width else None
-            if marker in (0xD9, 0xDA):  # end of image, or scan data with no frame before
+        marker = byte[0] if byte else 0xD9
+        if marker in FRAME_MARKERS:
+            header = file.read(7)  # length (2), precision (1), height (2), width (2)
+            if len(header) < 7:
                 return None
-            if 0xD0 <= marker <= 0xD7 or marker == 0x01:  # markers without a segment
-                continue
-            length = int.from_bytes(file.read(2), "big")
-            if length < 2:
-                return None
-            file.seek(length - 2, 1)
+            height, width = (int.from_bytes(header[i : i + 2], "big") for i in (3, 5))
+            return (height, width) if height and width else None
+        if marker in (0xD9, 0xDA):  # end of image, or scan data with no frame before
+            return None
+        if 0xD0 <= marker <= 0xD7 or marker == 0x01:  # markers without a segment
+            continue
+        length = int.from_bytes(file.read(2), "big")
+        if length < 2:
+            return None
+        file.seek(length - 2, 1)
 
 
 def decode_kind(path: str, image_size, fast_jpeg=True) -> str:
@@ -117,13 +122,13 @@ def decode_kind(path: str, image_size, fast_jpeg=True) -> str:
     kind decodes it without choosing in the graph, with the same result.
     """
     try:
-        with open(path, "rb") as file:
-            is_jpeg = file.read(3) == MAGIC[0]
-        if not is_jpeg:
-            return ANY
-        if not fast_jpeg:
-            return JPEG
-        dimensions = jpeg_dimensions(path)
+        with open(path, "rb") as file:  # opened once: the magic, then the frame header
+            if file.read(3) != MAGIC[0]:
+                return ANY
+            if not fast_jpeg:
+                return JPEG
+            file.seek(0)
+            dimensions = _frame_size(file)
     except OSError:
         return AUTO
     return AUTO if dimensions is None else JPEG_KINDS[ratio_index(*dimensions, image_size)]
