@@ -22,9 +22,12 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
 @contextlib.contextmanager
-def _native_stderr_held(hold: bool):
+def native_stderr_held(hold=None):
     """Sends what native code writes to stderr into a file while the block runs; shows it
-    only if the block raises. hold=False: nothing changes."""
+    only if the block raises. hold=False: nothing changes; None: hold when
+    TF_CPP_MIN_LOG_LEVEL is 3 (the command line without -v)."""
+    if hold is None:
+        hold = os.environ.get("TF_CPP_MIN_LOG_LEVEL") == "3"
     if not hold:
         yield
         return
@@ -45,7 +48,7 @@ def _native_stderr_held(hold: bool):
             os.close(saved)
 
 
-with _native_stderr_held(os.environ["TF_CPP_MIN_LOG_LEVEL"] == "3"):
+with native_stderr_held():
     import tensorflow as tf
     import tf_keras as keras
 

@@ -33,7 +33,13 @@ def write_folder(path: Path, write, overwrite: bool = False) -> Path:
 
 
 def write_file(path: Path, content: bytes, overwrite: bool = False) -> Path:
-    """Writes `content` to a staging file beside `path`, then renames it into place.
+    """Writes the bytes `content` to the file `path` atomically (see `save_file`)."""
+    return save_file(path, lambda staging: Path(staging).write_bytes(content), overwrite)
+
+
+def save_file(path: Path, save, overwrite: bool = False) -> Path:
+    """Calls save(staging path: str) to write a staging file beside `path`, then renames it
+    into place.
 
     overwrite: replace an existing file (otherwise anything at `path` but an empty folder is
     refused; an empty folder is never replaced by a file).
@@ -44,13 +50,13 @@ def write_file(path: Path, content: bytes, overwrite: bool = False) -> Path:
         raise InputError(f"{path} is a folder: give a file path to write")
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, staging = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
+    os.close(handle)
     try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(content)
+        save(staging)
         os.replace(staging, path)
-    except BaseException:
-        os.unlink(staging)
-        raise
+    finally:
+        if os.path.exists(staging):
+            os.remove(staging)
     return path
 
 

@@ -52,12 +52,19 @@ def convert(model, quantization=None, representative_data=None, task=None, **opt
 
     model: a model from a hubmodels factory, a functional tf-keras model with task= given,
       or the folder of a `save_model` export (its metadata is kept).
+      An ObjectDetector is converted by hubmodels.litert.detection.
     quantization: None (float32), "float16", "dynamic" or "int8" (hubmodels.litert.quantization).
     representative_data: for "int8": a tf.data.Dataset or array of the model's inputs
       (e.g. training images float32 [n, h, w, 3] in [0, 1]); up to 100 samples calibrate.
     options: what the task's export takes (image models: image_size=(h, w) when the model
       accepts any size).
     """
+    from hubmodels.tasks.detection.detector import ObjectDetector
+
+    if isinstance(model, ObjectDetector):
+        from hubmodels.litert import detection
+
+        return detection.convert(model, quantization, representative_data, **options)
     mode = mode_of(quantization)
     if isinstance(model, (str, Path)):
         model, options = _from_export(Path(model), options)
@@ -69,6 +76,8 @@ def convert(model, quantization=None, representative_data=None, task=None, **opt
         )
     task_metadata = tasks.get(task_name).export_metadata(model, **options)
     inference = _without_augmentation(model)
+    task_form = getattr(tasks.get(task_name), "litert_model", None)  # e.g. video: RNN unrolled
+    inference = task_form(inference) if task_form else inference
     specs = _input_specs(inference, task_metadata.get("image_size"))
     function = _serving_function(inference, specs)
     converter = tf.lite.TFLiteConverter.from_concrete_functions([function], model)
@@ -142,6 +151,8 @@ def _unsupported(err, model, mode: str) -> str:
         op = error.operator.name
         if op:
             found.setdefault(op, _layer_of(error.location, model))
+    if any(found.values()):  # ops outside every layer come along with those in one (tf.Const)
+        found = {op: layer for op, layer in found.items() if layer}
     if not found:  # older converters only list ops in the message: "Custom ops: A, B"
         for line in re.findall(r"(?:Custom|Flex) ops: (.*)", str(err)):
             found.update({op.strip(): None for op in line.split(",") if op.strip()})

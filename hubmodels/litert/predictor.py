@@ -79,6 +79,14 @@ class LiteRTPredictor:
             self.task = self.metadata["task"]
             tasks.get(self.task).restore_metadata(self, self.metadata)
 
+    @property
+    def input_shapes(self) -> list:
+        """Per input, its shape as a tuple with None for any size, e.g. (None, 224, 224, 3)."""
+        return [
+            tuple(None if int(d) == -1 else int(d) for d in details["shape_signature"])
+            for details in self._inputs
+        ]
+
     def predict(self, x, batch_size=32, verbose=0):
         """Outputs for inputs `x` (an array [n, ...], or a list of arrays, one per input),
         `batch_size` at a time: an array [n, ...], or a list for several outputs.
@@ -103,6 +111,13 @@ class LiteRTPredictor:
         from hubmodels.tasks.image.classifiers import predict_top_k
 
         return predict_top_k(self, images, k=k, batch_size=batch_size)
+
+    def detect(self, images) -> list:
+        """A detector file's Detections, one per image (a list of any sizes or a batch, as
+        ObjectDetector.detect takes); see hubmodels.litert.detection."""
+        from hubmodels.litert.detection import detect
+
+        return detect(self, images)
 
     def _tensors(self):
         """(input details, output details) in the model's order: the metadata's names."""
@@ -149,7 +164,10 @@ class LiteRTPredictor:
             for details, shape in zip(self._inputs, shapes):
                 _check_shape(details, shape, self.origin)
                 interpreter.resize_tensor_input(details["index"], shape, strict=True)
-            interpreter.allocate_tensors()
+            from hubmodels._keras import native_stderr_held
+
+            with native_stderr_held():  # the first one logs XNNPACK's INFO line (CLI: held)
+                interpreter.allocate_tensors()
             self._shapes = shapes
         for details, array in zip(self._inputs, batch):
             interpreter.set_tensor(details["index"], _quantized(array, details))

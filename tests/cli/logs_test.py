@@ -7,7 +7,7 @@ import warnings
 
 import pytest
 
-from hubmodels._keras import _native_stderr_held
+from hubmodels._keras import native_stderr_held
 from hubmodels.cli import logs
 
 
@@ -43,13 +43,13 @@ def test_verbose_commands_keep_the_libraries_warnings():
 
 
 def test_what_libraries_write_while_loading_shows_only_when_loading_fails(capfd):
-    with _native_stderr_held(True):
+    with native_stderr_held(True):
         os.write(2, b"I0000 cudart_stub.cc:31] Could not find cuda drivers\n")
     assert capfd.readouterr().err == ""
-    with pytest.raises(ImportError), _native_stderr_held(True):
+    with pytest.raises(ImportError), native_stderr_held(True):
         os.write(2, b"F0000 the reason the library did not load\n")
         raise ImportError("no such library")
     assert capfd.readouterr().err == "F0000 the reason the library did not load\n"
-    with _native_stderr_held(False):
+    with native_stderr_held(False):
         os.write(2, b"I0000 shown\n")
     assert capfd.readouterr().err == "I0000 shown\n"

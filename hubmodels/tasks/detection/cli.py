@@ -2,6 +2,10 @@
 
     hubmodels detect IMAGES... --module H --out DIR [--min-score S] [--max-detections K]
                      [--nms-iou T] [--classes 1,Human face] [--signature S] [--json]
+                     [--runtime litert] [--threads N]
+
+--runtime litert (or a .tflite file as --module, whose selection was fixed by its export)
+runs the detector on LiteRT (hubmodels.litert.detection).
 
 Writes DIR/NAME.png (each image with its detections drawn; NAME from the image's file
 name, numbered when two share one) and DIR/detections.json (one entry per image: file,
@@ -14,6 +18,10 @@ from pathlib import Path
 
 from hubmodels.cli.arguments import positive_int
 from hubmodels.errors import InputError
+from hubmodels.litert.cli import add_runtime_arguments, uses_litert
+
+# The selection options: their defaults are object_detector's, None means not given.
+SELECTION = ("signature", "min_score", "max_detections", "classes", "nms_iou")
 
 
 def read_image(path):
@@ -50,33 +58,52 @@ def _picture_names(paths) -> list:
     return names
 
 
-def detect(args) -> None:
+def _detector(args):
+    """What detects: an ObjectDetector, or a LiteRT predictor (a .tflite file, or the module
+    converted in memory with --runtime litert); both have `detect(images)`."""
+    from hubmodels.litert.cli import is_tflite, litert_predictor
+
+    given = {name: getattr(args, name) for name in SELECTION if getattr(args, name) is not None}
+    if "classes" in given:
+        given["classes"] = _classes(given["classes"])
+    if is_tflite(args.module) and uses_litert(args.module, args.runtime):
+        if given:
+            options = ", ".join("--" + name.replace("_", "-") for name in given)
+            raise InputError(
+                f"{args.module} was exported with its selection fixed: {options} cannot change "
+                "it (export the detector again with other options)"
+            )
+        return litert_predictor(args.module, args.threads)
     from hubmodels.tasks.detection.detector import object_detector
+
+    detector = object_detector(args.module, **given)
+    if not uses_litert(args.module, args.runtime):
+        return detector
+    from hubmodels.litert.detection import convert
+    from hubmodels.litert.predictor import LiteRTPredictor
+
+    return LiteRTPredictor(convert(detector), f"{args.module} (converted to LiteRT)", args.threads)
+
+
+def detect(args) -> None:
+    from hubmodels.export.atomic import save_file
     from hubmodels.tasks.detection.drawing import draw_detections, pillow
-    from hubmodels.tasks.generation.grids import _write as write_atomically  # one such write
 
     Image = pillow()[0]
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise InputError(f"--out {out} is a file; expected a folder")
-    detector = object_detector(
-        args.module,
-        signature=args.signature,
-        min_score=args.min_score,
-        max_detections=args.max_detections,
-        classes=_classes(args.classes),
-        nms_iou=args.nms_iou,
-    )
+    detector = _detector(args)
     images = [read_image(path) for path in args.images]
     records = detector.detect(images)
     out.mkdir(parents=True, exist_ok=True)
     entries = []
     for path, name, image, record in zip(args.images, _picture_names(args.images), images, records):
         picture = Image.fromarray(draw_detections(image, record))
-        write_atomically(out / name, lambda file, p=picture: p.save(file, format="PNG"))
+        save_file(out / name, lambda file, p=picture: p.save(file, format="PNG"), overwrite=True)
         entries.append({"image": str(path), "picture": str(out / name), **record.to_json()})
     text = json.dumps(entries, indent=2)
-    write_atomically(out / "detections.json", lambda file: Path(file).write_text(text, "utf-8"))
+    save_file(out / "detections.json", lambda f: Path(f).write_text(text, "utf-8"), overwrite=True)
     if args.json:
         print(text)
         return
@@ -92,12 +119,13 @@ def detect(args) -> None:
 def add_commands(commands) -> None:
     parser = commands.add_parser("detect", help="detect objects or faces in images, draw them")
     parser.add_argument("images", nargs="+", help="image files (JPEG, PNG, GIF, BMP)")
-    parser.add_argument("--module", required=True, help="a detector module")
+    parser.add_argument("--module", required=True, help="a detector module, or a .tflite file")
     parser.add_argument("--out", required=True, help="folder for the pictures and detections.json")
-    parser.add_argument("--min-score", type=float, default=0.0, help="in [0, 1] (default 0)")
-    parser.add_argument("--max-detections", type=positive_int, default=100)
+    parser.add_argument("--min-score", type=float, help="in [0, 1] (default 0)")
+    parser.add_argument("--max-detections", type=positive_int, help="(default 100)")
     parser.add_argument("--nms-iou", type=float, help="per-class NMS at this IoU (default: none)")
     parser.add_argument("--classes", help="keep these: comma-separated class ids or names")
     parser.add_argument("--signature", help="the module's signature (default: its default)")
     parser.add_argument("--json", action="store_true", help="print the records as JSON")
+    add_runtime_arguments(parser)
     parser.set_defaults(run=detect)

@@ -33,9 +33,9 @@ def photos() -> dict:
 
 def run(out=None) -> dict:
     """Returns {"records": {photo: Detections}, "first_seconds", "seconds", "picture"}."""
+    from hubmodels.export.atomic import save_file
     from hubmodels.tasks.detection.detector import object_detector
     from hubmodels.tasks.detection.drawing import draw_detections, pillow
-    from hubmodels.tasks.generation.grids import _write as write_atomically
 
     Image = pillow()[0]
 
@@ -59,7 +59,7 @@ def run(out=None) -> dict:
     out = Path(out or paths.home() / "quickstart" / "detection.png")
     out.parent.mkdir(parents=True, exist_ok=True)
     picture = Image.fromarray(draw_detections(images["astronaut"], records["astronaut"]))
-    write_atomically(out, lambda file: picture.save(file, format="PNG"))
+    save_file(out, lambda file: picture.save(file, format="PNG"), overwrite=True)
     print(f"  the astronaut with her face drawn saved to {out}")
     return {"records": records, "first_seconds": first, "seconds": seconds, "picture": out}
 

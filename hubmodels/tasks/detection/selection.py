@@ -138,6 +138,14 @@ class Selection:
             k = tf.minimum(tf.shape(scores)[0], self.max_detections)
             return tf.math.top_k(scores, k=k, sorted=True).indices
         shift = 2.0 * tf.cast(kept["detection_classes"], tf.float32)[:, None]
-        return tf.image.non_max_suppression(
-            kept["detection_boxes"] + shift, scores, self.max_detections, self.nms_iou
+        # The padded form, cut here to its count: what LiteRT's NMS op gives, so that a
+        # converted detector (hubmodels.litert.detection) keeps the same detections.
+        indices, count = tf.raw_ops.NonMaxSuppressionV4(
+            boxes=kept["detection_boxes"] + shift,
+            scores=scores,
+            max_output_size=self.max_detections,
+            iou_threshold=self.nms_iou,
+            score_threshold=float("-inf"),
+            pad_to_max_output_size=True,
         )
+        return indices[:count]

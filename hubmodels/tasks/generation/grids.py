@@ -4,13 +4,12 @@ images: float [n, height, width, 3] in [0, 1] (values outside are clipped).
 """
 
 import math
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
 from hubmodels.errors import InputError
+from hubmodels.export import atomic
 
 
 def _checked(images) -> np.ndarray:
@@ -54,19 +53,12 @@ def _to_pil(image):
 
 
 def _write(path, save) -> Path:
-    """Calls save(temporary path) then renames it to `path`: never a half-written file."""
+    """Calls save(staging path) then renames it to `path` (hubmodels.export.atomic): never a
+    half-written file. The folder of `path` must exist."""
     path = Path(path)
     if not path.parent.is_dir():
         raise InputError(f"cannot write {path}: folder {path.parent} does not exist")
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.close(handle)
-    try:
-        save(temporary)
-        os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.remove(temporary)
-    return path
+    return atomic.save_file(path, save, overwrite=True)
 
 
 def save_grid(images, path, cols=None, pad=2) -> Path:
