@@ -19,7 +19,7 @@ FORMAT = "hubmodels.litert"
 FORMAT_VERSION = 1
 _IDENTIFIER = b"TFL3"  # the file identifier of TFLite flatbuffers
 # What the values of each task's inputs range over (hubmodels' image models take [0, 1]).
-VALUE_RANGES = {"image": [0.0, 1.0]}
+VALUE_RANGES = {"image": [0.0, 1.0], "video": [0.0, 1.0]}
 
 
 def describe(task: str, quantization: str, inputs: list, outputs: list, metadata: dict) -> dict:

@@ -14,6 +14,7 @@ leaves out the training hooks; `providing` tells who has which):
   add_train_arguments(parser) -> None; train(args) -> None      `hubmodels train --task NAME`
   predict(model, args) -> None                                  `hubmodels predict` on its exports
   quickstart(args) -> dict                                      its step of `hubmodels quickstart`
+  litert_model(model) -> model (optional)                       the form LiteRT converts
 """
 
 import importlib

@@ -20,6 +20,7 @@ _PUBLIC = {
     "export_metadata": ".serving",
     "restore_metadata": ".serving",
     "serving_signatures": ".serving",
+    "litert_model": ".serving",
     "add_commands": ".cli",
     "add_train_arguments": ".cli",
     "train": ".cli",

@@ -4,6 +4,7 @@
         --data gestures/ --frames 8 --out exports/gestures
     hubmodels predict --model exports/gestures clip.mp4
     hubmodels watch clip.mp4 --model exports/gestures       # or a camera index: watch 0
+    hubmodels watch clip.mp4 --model gestures.tflite        # on LiteRT (see hubmodels.litert)
 """
 
 import json
@@ -13,6 +14,7 @@ from pathlib import Path
 from hubmodels.cli.arguments import positive_int
 from hubmodels.cli.training import fit_and_export
 from hubmodels.errors import InputError
+from hubmodels.litert import cli as litert
 from hubmodels.tasks.video import TEMPORAL
 
 
@@ -130,13 +132,18 @@ def paced(frames, fps=None):
 
 
 def watch(args) -> None:
-    from hubmodels.export import load_model
     from hubmodels.tasks.video.stream import VideoStream
 
     frames, fps = read_frames(args.source)
-    model = load_model(args.model)
+    if litert.uses_litert(args.model, args.runtime):
+        model = litert.litert_predictor(args.model, args.threads)
+    else:
+        from hubmodels.export import load_model
+
+        model = load_model(args.model)
     if model.task != "video":
-        raise InputError(f"{args.model} is a {model.task} model; watch needs a video export")
+        what = f"a {model.task} model" if model.task else "without hubmodels metadata"
+        raise InputError(f"{args.model} is {what}; watch needs a video model")
     stream = VideoStream(model, step=args.step)
     shown = 0
     for frame in paced(frames, fps if args.realtime else None):
@@ -182,7 +189,9 @@ def add_commands(commands) -> None:
         "watch", help="classify a video file or camera in real time with a video export"
     )
     parser.add_argument("source", help="a video file, or a camera index such as 0")
-    parser.add_argument("--model", required=True, help="a video model exported by train")
+    parser.add_argument(
+        "--model", required=True, help="a video model exported by train, or its .tflite file"
+    )
     parser.add_argument(
         "--step", type=positive_int, help="frames between predictions (default: the export's)"
     )
@@ -190,6 +199,7 @@ def add_commands(commands) -> None:
         "--realtime", action="store_true", help="play a file at its frame rate (default: at once)"
     )
     parser.add_argument("--json", action="store_true", help="one JSON line per prediction")
+    litert.add_runtime_arguments(parser)
     parser.set_defaults(run=watch)
 
 

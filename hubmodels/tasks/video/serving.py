@@ -12,9 +12,11 @@ training clips up to the rounding of the two resize implementations.
 Metadata: class_names, frames (the clip length), step (frames between two predictions of
 `hubmodels watch`), frame_step (frames of the video between two clip frames, as trained),
 image_size (h, w) and value_range ([0, 1]).
+LiteRT (hubmodels.litert.export) converts the model that `litert_model` gives: its GRU or
+LSTM head unrolled over the clip's fixed frames.
 """
 
-from hubmodels._keras import tf
+from hubmodels._keras import keras, tf
 from hubmodels.errors import InputError
 from hubmodels.tasks.objectives import classification_outputs
 
@@ -66,6 +68,51 @@ def restore_metadata(model, metadata: dict) -> None:
     model.step = metadata["step"]
     model.frame_step = metadata["frame_step"]
     model.value_range = tuple(metadata["value_range"])
+
+
+def litert_model(model):
+    """`model` as LiteRT converts it: a GRU or LSTM in its output layer (the temporal head of
+    video_classifier) unrolled over the clip's frames, the same weights and other layers.
+
+    A recurrent layer runs a loop over tensor lists whose element shape holds the batch size,
+    which LiteRT's builtin ops cannot take for a batch of any size; unrolled over a fixed
+    count of frames it is plain matrix products. Training and the SavedModel keep the loop.
+    A model without such a layer, or of clips of any length, is returned as it is.
+    """
+    last = model.layers[-1]
+    inner = last.layers if isinstance(last, keras.Sequential) else [last]
+    node = [n for n in last.inbound_nodes if n.output_tensors is model.outputs[0]]
+    if len(model.outputs) != 1 or not node or not any(map(_unrollable, inner)):
+        return model
+    swapped = [_unrolled(layer) if _unrollable(layer) else layer for layer in inner]
+    top = keras.Sequential(swapped, name=last.name) if last is not inner[0] else swapped[0]
+    outputs = top(node[0].input_tensors)
+    for layer, copy in zip(inner, swapped):
+        if copy is not layer:
+            copy.set_weights(layer.get_weights())
+    from hubmodels.tasks.task_model import TaskModel
+
+    return TaskModel(
+        model.inputs,
+        outputs,
+        task=model.task,
+        class_names=getattr(model, "class_names", None),
+        name=model.name,
+    )
+
+
+def _unrollable(layer) -> bool:
+    """Whether `layer` is a recurrent layer with a loop over a fixed number of steps."""
+    return (
+        isinstance(layer, keras.layers.RNN)
+        and not layer.unroll
+        and tf.TensorShape(layer.input_shape)[1] is not None
+    )
+
+
+def _unrolled(layer):
+    """A copy of the recurrent `layer` that unrolls its loop (weights set once built)."""
+    return type(layer).from_config({**layer.get_config(), "unroll": True})
 
 
 def serving_signatures(model, metadata: dict) -> dict:

@@ -13,8 +13,10 @@ from a queue of size one: when a new clip comes while the last one still waits t
 waiting one is stale, is dropped and counted (`dropped`). A frame model (an image module
 on every frame, then a temporal head) runs its module once per frame: a window computes
 the features of its new frames only and reuses those of the frames it shares with the
-last window. A streaming model with states (MoViNet's) would implement the same
-`step(frame)` interface with its states instead.
+last window. A LiteRT predictor (hubmodels.load_litert of a video .tflite file) runs its
+whole clip model on every window instead: the file has no separate module and head.
+A streaming model with states (MoViNet's) would implement the same `step(frame)`
+interface with its states instead.
 """
 
 import collections
@@ -25,7 +27,7 @@ import time
 
 import numpy as np
 
-from hubmodels._keras import tf
+from hubmodels._keras import keras, tf
 from hubmodels.errors import InputError
 from hubmodels.tasks.video.serving import DEFAULT_STEP
 
@@ -49,8 +51,9 @@ class Prediction:
 class VideoStream:
     """A sliding window over the last frames of a video, classified every `step` frames.
 
-    model: a video model (hubmodels.load_model of a video export, or video_classifier);
-      its clips are float32 [1, frames, h, w, 3] in [0, 1].
+    model: a video model (hubmodels.load_model of a video export, or video_classifier), or
+      a LiteRT predictor of one (hubmodels.load_litert); its clips are float32
+      [1, frames, h, w, 3] in [0, 1]. Only a Keras frame model reuses the features of frames.
     frames, image_size, frame_step, step: the clip length, frame size (height, width),
       video frames between two clip frames and frames between two predictions. None: the
       export's metadata (step: 4, frame_step: 1 for a model without metadata).
@@ -63,16 +66,16 @@ class VideoStream:
     def __init__(
         self, model, frames=None, step=None, image_size=None, frame_step=None, drop_stale=True
     ):
-        shape = model.inputs[0].shape if getattr(model, "inputs", None) else None
-        if shape is None or shape.rank != 5:
+        shape = _clip_shape(model)
+        if shape is None:
             raise InputError(
                 f"VideoStream needs a video model taking clips [batch, frames, h, w, 3], "
-                f"got {getattr(model, 'name', type(model).__name__)!r}"
+                f"got {_name(model)!r}"
             )
         self.frames = _positive("frames", _first(frames, getattr(model, "frames", None), shape[1]))
         if shape[1] is not None and self.frames != shape[1]:
             raise InputError(
-                f"model {model.name!r} takes clips of exactly {shape[1]} frames, frames="
+                f"model {_name(model)!r} takes clips of exactly {shape[1]} frames, frames="
                 f"{self.frames} differs"
             )
         self.step_size = _positive("step", _first(step, getattr(model, "step", None), DEFAULT_STEP))
@@ -83,7 +86,7 @@ class VideoStream:
         if size is None and None not in shape[2:4]:
             size = tuple(shape[2:4])
         if size is None:
-            raise InputError(f"model {model.name!r} takes frames of any size: give image_size")
+            raise InputError(f"model {_name(model)!r} takes frames of any size: give image_size")
         self.image_size = tuple(int(d) for d in size)
         self.class_names = getattr(model, "class_names", None)
         self.drop_stale = bool(drop_stale)
@@ -171,7 +174,12 @@ class VideoStream:
     def _trace(self, model) -> None:
         """Traces what the worker runs now, so that no prediction waits for it: the model on
         a clip [1, frames, h, w, 3], or for a frame model its module on frames [n, h, w, 3]
-        and its head on the features of a clip's frames [frames, d]."""
+        and its head on the features of a clip's frames [frames, d]. A LiteRT predictor
+        allocates its tensors for that clip."""
+        if not isinstance(model, keras.Model):
+            self._predict = lambda clip: model.predict(clip, batch_size=1)
+            self._predict(np.zeros([1, self.frames, *self.image_size, 3], np.float32))
+            return
         if not self.reuses_frames:
             spec = tf.TensorSpec([1, self.frames, *self.image_size, 3], tf.float32)
             self._predict = tf.function(
@@ -250,7 +258,7 @@ class VideoStream:
         """Probabilities [classes] of a clip [frames, h, w, 3] whose frames are the video's
         frames `indices`; a frame model computes only the frames not seen before."""
         if not self.reuses_frames:
-            return self._predict(clip[None]).numpy()[0]
+            return np.asarray(self._predict(clip[None]))[0]
         new = [i for i, index in enumerate(indices) if index not in self._cache]
         if new:
             for i, features in zip(new, self._features(clip[new]).numpy()):
@@ -266,8 +274,26 @@ class VideoStream:
         return newest
 
 
+def _clip_shape(model):
+    """The shape of a model's one input (None for any size) if it takes clips
+    [batch, frames, h, w, 3], else None. model: a Keras model or a LiteRT predictor."""
+    if isinstance(model, keras.Model):
+        shapes = [tuple(x.shape) for x in model.inputs]
+    else:
+        shapes = getattr(model, "input_shapes", None) or []
+    return shapes[0] if len(shapes) == 1 and len(shapes[0]) == 5 else None
+
+
+def _name(model) -> str:
+    """A model's name, a predictor's file, or else its type."""
+    return getattr(model, "name", None) or getattr(model, "origin", None) or type(model).__name__
+
+
 def _is_frame_model(model) -> bool:
-    """Whether `model` runs an image module on every frame (video_classifier's layers)."""
+    """Whether `model` is a Keras model running an image module on every frame
+    (video_classifier's layers)."""
+    if not isinstance(model, keras.Model):
+        return False
     names = {layer.name for layer in model.layers}
     return {"frames_as_images", "module", "head"} <= names
 
