@@ -185,7 +185,7 @@ def from_csv(
     Other arguments as in from_folder.
     """
     path = Path(path)
-    rows = _read_rows(path, path_column, label_column)
+    rows = read_rows(path, path_column, label_column)
     root = Path(root) if root is not None else path.parent
     files, label_lists = [], []
     for line, file, label in rows:
@@ -226,7 +226,7 @@ def from_csv(
     )
 
 
-def _read_rows(path: Path, path_column, label_column) -> list:
+def read_rows(path: Path, path_column, label_column) -> list:
     """(line number, path cell, label cell) of each row, cells stripped."""
     try:
         file = open(path, newline="", encoding="utf-8-sig")

@@ -52,7 +52,7 @@ from pathlib import Path
 import numpy as np
 
 from hubmodels._keras import tf
-from hubmodels.data.images import _read_rows
+from hubmodels.data.images import read_rows
 from hubmodels.data.splits import sorted_labels, split_indices
 from hubmodels.errors import InputError
 
@@ -103,7 +103,8 @@ class VideoData:
         return len(self.validation_files)
 
 
-def _cv2():
+def opencv():
+    """The cv2 module; InputError naming the package to install when OpenCV is absent."""
     try:
         import cv2
     except ImportError:
@@ -122,7 +123,7 @@ def read_video(path) -> tuple:
     frames = _read_frames(path)
     if path.is_dir():
         return np.stack(frames), None
-    cv2 = _cv2()
+    cv2 = opencv()
     capture = cv2.VideoCapture(str(path))
     fps = capture.get(cv2.CAP_PROP_FPS)
     capture.release()
@@ -136,7 +137,7 @@ def clip_from_frames(frames, size, crop="center", rng=None) -> np.ndarray:
     size) or "random" (80-100% of that side at a random place, drawn from `rng`, a
     numpy Generator); all frames get the same crop. Resized with area averaging.
     """
-    cv2 = _cv2()
+    cv2 = opencv()
     frames = np.asarray(frames)
     if frames.ndim == 3:
         return clip_from_frames(frames[None], size, crop, rng)[0]
@@ -204,7 +205,7 @@ def _frame_files(folder: Path) -> list:
 
 
 def _read_image(file: Path) -> np.ndarray:
-    cv2 = _cv2()
+    cv2 = opencv()
     image = cv2.imread(str(file), cv2.IMREAD_COLOR)
     if image is None:
         raise InputError(f"frame {file} cannot be read (not an image OpenCV reads, or corrupt)")
@@ -231,7 +232,7 @@ def _probe(path: Path) -> int:
         return len(files)
     if not path.is_file():
         raise InputError(f"video {path} does not exist")
-    cv2 = _cv2()
+    cv2 = opencv()
     capture = cv2.VideoCapture(str(path))
     try:
         if not capture.isOpened():
@@ -261,7 +262,7 @@ def _read_frames(path: Path, indices=None) -> list:
         if len({f.shape for f in frames}) > 1:
             raise InputError(f"frame folder {path} has frames of different sizes")
         return frames
-    cv2 = _cv2()
+    cv2 = opencv()
     wanted = None if indices is None else {int(i) for i in indices}
     last = None if indices is None else max(wanted)
     frames, index = [], 0
@@ -313,7 +314,7 @@ def _labelled_videos(source, labels, path_column, label_column) -> tuple:
                 f"labels= is for a list of videos; {root} gives its own (sub-folders, CSV column)"
             )
         if root.suffix.lower() == ".csv" and root.is_file():
-            rows = _read_rows(root, path_column, label_column)
+            rows = read_rows(root, path_column, label_column)
             for line, file, label in rows:
                 if not file or not label:
                     raise InputError(f"CSV file {root}, line {line}: empty cell")

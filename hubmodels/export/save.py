@@ -89,7 +89,7 @@ def _check_modules(model) -> None:
     """Refuses modules run in a TF1 session: their graph lives outside TensorFlow's."""
     for layer in model.submodules:
         module = getattr(layer, "module", None)
-        if module is not None and isinstance(module._model, backends.SessionModel):
+        if module is not None and module.runs_in_session:
             raise ModuleFormatError(
                 f"cannot export model {model.name!r}: its layer {layer.name!r} runs module "
                 f"{module.handle} in a TF1 graph session (TF2 could not load it), "

@@ -54,7 +54,7 @@ class ModuleLayer(keras.layers.Layer):
         self._tags = None if tags is None else sorted(tags)
         module.signature_info(self.signature)  # fails early on an unknown signature
         # Tracked, so that the module's variables, tables and assets are saved with the model.
-        self.loaded_object = getattr(module._model, "obj", None)
+        self.loaded_object = module.loaded_object
         self.required_packages = tuple(card.read(module.path).get("requires", []))
         candidates = {id(v) for v in module.fine_tunable_variables}
         self.module_trainable_names = []

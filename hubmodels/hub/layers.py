@@ -11,7 +11,7 @@ fine-tune them (hub.KerasLayer refuses to). Both expose `handle`, `signature`,
 
 from hubmodels.errors import InputError
 from hubmodels.hub import card
-from hubmodels.hub.backends import CALL_SIGNATURE, LoadedModel
+from hubmodels.hub.backends import CALL_SIGNATURE
 from hubmodels.hub.keras_layer import HubKerasLayer
 from hubmodels.hub.layer import ModuleLayer
 from hubmodels.hub.module import select_output
@@ -41,7 +41,7 @@ def module_layer(
     """
     trainable_names = list(trainable_names)
     info = module.signature_info(signature)
-    if module.file.format != "TF2 SavedModel" or not isinstance(module._model, LoadedModel):
+    if module.file.format != "TF2 SavedModel" or module.runs_in_session:
         if module_training:
             raise InputError(
                 f"module {module.handle} is in the TF1 format, which has no training mode to "
@@ -57,7 +57,7 @@ def module_layer(
             trainable_filter=set(trainable_names).__contains__,
             name=name,
         )
-    loaded = module._model.obj
+    loaded = module.loaded_object
     call = info.name == CALL_SIGNATURE and CALL_SIGNATURE not in loaded.signatures
     if as_dict:
         output_key = None

@@ -117,6 +117,17 @@ class Module:
         return dict(self._signature(signature).info.outputs)
 
     @property
+    def runs_in_session(self) -> bool:
+        """Whether the module runs in a TF1 graph session (TF2 could not load it)."""
+        return isinstance(self._model, backends.SessionModel)
+
+    @property
+    def loaded_object(self):
+        """What tf.saved_model.load gave (its variables, tables, functions); None for a
+        module that runs in a session."""
+        return getattr(self._model, "obj", None)
+
+    @property
     def variables(self) -> list:
         return list(self._model.variables)
 

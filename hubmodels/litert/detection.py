@@ -23,7 +23,6 @@ import numpy as np
 
 from hubmodels import tasks
 from hubmodels._keras import native_stderr_held, tf
-from hubmodels.hub import backends
 from hubmodels.litert import metadata
 from hubmodels.litert.quantization import configure, mode_of
 from hubmodels.tasks.detection import images as image_checks
@@ -47,8 +46,8 @@ def convert(detector, quantization=None, representative_data=None, **options) ->
 
     mode = mode_of(quantization)
     task_metadata = tasks.get(TASK).export_metadata(detector, **options)
-    loaded = getattr(detector.module._model, "obj", None)
-    if isinstance(detector.module._model, backends.SessionModel) or loaded is None:
+    loaded = detector.module.loaded_object
+    if detector.module.runs_in_session or loaded is None:
         raise ConversionError(
             f"cannot convert a detector of module {detector.handle} to LiteRT: it runs in a TF1 "
             "graph session (TF2 could not load it)"

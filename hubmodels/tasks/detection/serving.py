@@ -23,7 +23,6 @@ from pathlib import Path
 from hubmodels._keras import tf
 from hubmodels.errors import InputError, ModuleFormatError
 from hubmodels.export import atomic, metadata
-from hubmodels.hub import backends
 from hubmodels.tasks.detection.images import MAX_SIDE
 
 TASK = "detection"
@@ -102,8 +101,8 @@ def save_detector(detector, path, overwrite=False) -> Path:
     overwrite: replace an existing `path` (otherwise an existing non-empty one is refused).
     The export holds the module: it runs where the module is absent.
     """
-    loaded = getattr(detector.module._model, "obj", None)
-    if isinstance(detector.module._model, backends.SessionModel) or loaded is None:
+    loaded = detector.module.loaded_object
+    if detector.module.runs_in_session or loaded is None:
         raise ModuleFormatError(
             f"cannot export a detector of module {detector.handle}: it runs in a TF1 graph "
             "session (TF2 could not load it), which a SavedModel cannot contain"

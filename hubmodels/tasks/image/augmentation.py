@@ -30,7 +30,7 @@ class AugmentationLayer(keras.layers.Layer):
             module = Module(augmentation_handle(module))
         self.module = module
         # Tracked, so that an export carries the module's functions.
-        self.loaded_object = getattr(module._model, "obj", None)
+        self.loaded_object = module.loaded_object
         self.image_size = tuple(int(d) for d in image_size)
         if "from_decoded_images" not in module.get_signature_names():
             raise SignatureError(

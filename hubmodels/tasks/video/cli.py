@@ -95,9 +95,9 @@ def train(args) -> None:
 def read_frames(source):
     """Frames (uint8 [h, w, 3] RGB) of a video file or a camera (an index such as "0"), and
     the source's frame rate (None when it does not say)."""
-    from hubmodels.data.video import _cv2
+    from hubmodels.data.video import opencv
 
-    cv2 = _cv2()
+    cv2 = opencv()
     camera = source.isdigit()
     if not camera and not Path(source).is_file():
         raise InputError(f"video {source} does not exist (give a video file or a camera index)")
