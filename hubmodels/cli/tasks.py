@@ -40,10 +40,20 @@ def _predict(args) -> None:
                 "not images [batch, height, width, 3]: run it with LiteRT directly"
             )
     else:
-        from hubmodels.export import load_model
+        model = _load_export(Path(args.model))
+    task = tasks.get(model.task)
+    if not hasattr(task, "predict"):
+        raise InputError(f"{args.model} is a {model.task} model: `hubmodels predict` has none")
+    task.predict(model, args)
 
-        model = load_model(args.model)
-    tasks.get(model.task).predict(model, args)
+
+def _load_export(path: Path):
+    """An export loaded by its task's own loader (`load_export`, e.g. detectors), else as a
+    tf-keras model (hubmodels.load_model)."""
+    from hubmodels.export import load_model, metadata
+
+    task = tasks.get(metadata.read(path)["task"])
+    return task.load_export(path) if hasattr(task, "load_export") else load_model(path)
 
 
 def add_commands(commands) -> None:

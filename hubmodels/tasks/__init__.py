@@ -13,6 +13,7 @@ leaves out the training hooks; `providing` tells who has which):
   add_commands(subparsers) -> None                              its own `hubmodels` commands
   add_train_arguments(parser) -> None; train(args) -> None      `hubmodels train --task NAME`
   predict(model, args) -> None                                  `hubmodels predict` on its exports
+  load_export(path) -> model (optional)                         its exports (else: load_model)
   quickstart(args) -> dict                                      its step of `hubmodels quickstart`
   litert_model(model) -> model (optional)                       the form LiteRT converts
 """

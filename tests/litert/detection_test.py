@@ -256,6 +256,16 @@ def test_cli_on_a_tflite_file_alone_equals_tensorflow(standin, tmp_path, capsys)
         assert picture.size == (512, 600)
 
 
+def test_predict_on_a_detector_tflite_prints_its_records(standin, capsys):
+    detector, path = standin
+    photo = grace_hopper_path()
+    assert main(["predict", "--model", str(path), str(photo), "--json"]) == 0
+    (entry,) = json.loads(capsys.readouterr().out)
+    expected = detector.detect([np.asarray(Image.open(photo).convert("RGB"))])[0]
+    assert entry["image"] == str(photo) and "picture" not in entry
+    assert [row["label"] for row in entry["detections"]] == expected.labels()
+
+
 def test_cli_runtime_litert_converts_the_module(tmp_path):
     module = write_quadrant_detector(tmp_path / "module")
     image = tmp_path / "photo.png"

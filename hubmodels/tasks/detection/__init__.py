@@ -23,7 +23,9 @@ _PUBLIC = {
     "export_metadata": ".serving",
     "restore_metadata": ".serving",
     "serving_signatures": ".serving",
+    "load_export": ".serving",
     "add_commands": ".cli",
+    "predict": ".cli",
     "quickstart": ".quickstart",
 }
 

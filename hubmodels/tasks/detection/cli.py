@@ -107,13 +107,31 @@ def detect(args) -> None:
     if args.json:
         print(text)
         return
+    _print_records(entries)
+    print(f"records: {out / 'detections.json'}")
+
+
+def predict(detector, args) -> None:
+    """`hubmodels predict` on a detector export (save_detector) or .tflite file: the
+    detections of image files (args.inputs), as `detect` prints them, without pictures."""
+    entries = [
+        {"image": str(path), **record.to_json()}
+        for path, record in zip(args.inputs, detector.detect(list(map(read_image, args.inputs))))
+    ]
+    if args.json:
+        print(json.dumps(entries, indent=2))
+    else:
+        _print_records(entries)
+
+
+def _print_records(entries) -> None:
     for entry in entries:
         found = entry["detections"]
-        print(f"{entry['image']}: {len(found)} detections -> {entry['picture']}")
+        picture = f" -> {entry['picture']}" if "picture" in entry else ""
+        print(f"{entry['image']}: {len(found)} detections{picture}")
         for row in found:
             box = ", ".join(f"{v:.0f}" for v in row["pixel_box"])
             print(f"  {row['score']:7.2%}  {row['label']}  [{box}] (ymin, xmin, ymax, xmax)")
-    print(f"records: {out / 'detections.json'}")
 
 
 def add_commands(commands) -> None:

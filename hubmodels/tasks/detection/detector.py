@@ -60,6 +60,8 @@ class ObjectDetector:
     detect(images) -> [Detections] (records.py), one per image, in order.
     """
 
+    task = "detection"  # as task models and LiteRT predictors name theirs
+
     def __init__(self, module: Module, signature, selection: Selection):
         self.module = module
         self.handle = module.handle

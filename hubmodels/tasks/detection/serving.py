@@ -120,6 +120,11 @@ def save_detector(detector, path, overwrite=False) -> Path:
     return atomic.write_folder(Path(path), write, overwrite)
 
 
+def load_export(path):
+    """The task's loader of its exports (hubmodels.tasks): load_detector."""
+    return load_detector(path)
+
+
 def load_detector(path):
     """The ObjectDetector of an export of save_detector (its `detect` signature), with the
     export's metadata as `.export_metadata`."""

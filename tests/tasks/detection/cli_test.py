@@ -65,3 +65,29 @@ def test_detect_errors_are_one_line(tmp_path, capsys, tiny_detector, tiny_image_
         error = capsys.readouterr().err.strip().splitlines()
         assert code == 1 and len(error) == 1 and message in error[0], error
         assert error[0].startswith("hubmodels: error: ")
+
+
+def test_predict_serves_a_detector_export(tmp_path, capsys, tiny_detector):
+    from hubmodels.tasks.detection import save_detector
+
+    paths = _write_pngs(tmp_path)
+    export = save_detector(object_detector(tiny_detector, min_score=0.3), tmp_path / "export")
+    out = tmp_path / "out"
+    detect = ["detect", *map(str, paths), "--module", str(tiny_detector), "--out", str(out)]
+    assert main([*detect, "--min-score", "0.3", "--json"]) == 0
+    drawn = json.loads(capsys.readouterr().out)
+    assert main(["predict", "--model", str(export), *map(str, paths), "--json"]) == 0
+    served = json.loads(capsys.readouterr().out)
+    assert [entry["image"] for entry in served] == list(map(str, paths))
+    for entry, expected in zip(served, drawn):
+        assert entry["image_size"] == expected["image_size"]
+        assert [row["label"] for row in entry["detections"]] == [
+            row["label"] for row in expected["detections"]
+        ]
+        np.testing.assert_allclose(
+            [row["score"] for row in entry["detections"]],
+            [row["score"] for row in expected["detections"]],
+            atol=1e-5,
+        )
+    assert main(["predict", "--model", str(export), str(paths[0])]) == 0
+    assert capsys.readouterr().out.startswith(f"{paths[0]}: ")
