@@ -10,6 +10,9 @@ function, to TFLite builtin ops only (what the `ai-edge-litert` runtime runs). T
 metadata (image models: class_names, multi_label, image_size; see hubmodels.litert.metadata)
 goes inside the file. Its signature "serving_default" takes the model's inputs by name
 (images: float32 [batch, height, width, 3] in [0, 1]) and returns its outputs by name.
+A task's optional `litert_signatures` hook adds signatures beside it (video frame models:
+"frame_features" and "temporal_head"); int8 files keep serving_default alone, since the
+calibration data are the model's inputs only (not the features a head signature takes).
 A model with an op that LiteRT has no kernel for raises ConversionError naming the op and
 the layer. The write is atomic.
 """
@@ -23,6 +26,7 @@ from hubmodels._keras import keras, tf
 from hubmodels.errors import HubModelsError, InputError
 from hubmodels.export import atomic
 from hubmodels.litert import metadata
+from hubmodels.litert.predictor import SIGNATURE
 from hubmodels.litert.quantization import configure, mode_of
 
 
@@ -74,13 +78,21 @@ def convert(model, quantization=None, representative_data=None, task=None, **opt
             f"model {model.name!r} was not made by a hubmodels factory: say which task it "
             f"serves with task=... (one of {', '.join(tasks.names())})"
         )
-    task_metadata = tasks.get(task_name).export_metadata(model, **options)
+    task = tasks.get(task_name)
+    task_metadata = task.export_metadata(model, **options)
     inference = _without_augmentation(model)
-    task_form = getattr(tasks.get(task_name), "litert_model", None)  # e.g. video: RNN unrolled
+    task_form = getattr(task, "litert_model", None)  # e.g. video: RNN unrolled
     inference = task_form(inference) if task_form else inference
     specs = _input_specs(inference, task_metadata.get("image_size"))
-    function = _serving_function(inference, specs)
-    converter = tf.lite.TFLiteConverter.from_concrete_functions([function], model)
+    functions = {SIGNATURE: _serving_function(inference, specs)}
+    more = getattr(task, "litert_signatures", None)  # e.g. video: per-frame features, head
+    if more and mode != "int8":
+        functions.update(more(inference, specs))
+    # Several functions convert through a SavedModel of the object tracking their variables
+    # (the unrolled head's are `inference`'s); one may fall back to freezing its graph.
+    converter = tf.lite.TFLiteConverter.from_concrete_functions(
+        _named(functions), inference if len(functions) > 1 else model
+    )
     configure(converter, mode, representative_data, specs)
     try:
         content = converter.convert()
@@ -136,12 +148,25 @@ def _serving_function(model, specs):
     names = list(model.output_names)
 
     @tf.function(input_signature=specs)
-    def serve(*inputs):
+    def serving_default(*inputs):
         outputs = model(inputs[0] if len(inputs) == 1 else list(inputs), training=False)
         outputs = outputs if isinstance(outputs, (list, tuple)) else [outputs]
         return dict(zip(names, outputs))
 
-    return serve.get_concrete_function()
+    return serving_default.get_concrete_function()
+
+
+def _named(functions: dict) -> list:
+    """The concrete functions of `functions` {signature name: function}, checked to carry
+    their names: tf.lite names the signatures of several functions by their graphs' names
+    (those of the Python functions traced), one function "serving_default"."""
+    for name, function in functions.items():
+        if len(functions) > 1 and function.graph.name != name:
+            raise ConversionError(
+                f"signature {name!r} is a function named {function.graph.name!r}: "
+                "name the traced Python function as its signature"
+            )
+    return list(functions.values())
 
 
 def _unsupported(err, model, mode: str) -> str:

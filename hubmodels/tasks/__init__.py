@@ -16,6 +16,7 @@ leaves out the training hooks; `providing` tells who has which):
   load_export(path) -> model (optional)                         its exports (else: load_model)
   quickstart(args) -> dict                                      its step of `hubmodels quickstart`
   litert_model(model) -> model (optional)                       the form LiteRT converts
+  litert_signatures(model, specs) -> {name: fn} (optional)      its other LiteRT signatures
 """
 
 import importlib

@@ -1,6 +1,6 @@
 """Video classifiers on LiteRT: export_litert of clip and frame models (temporal heads
-included), the metadata round trip, VideoStream on a predictor, and `watch` / `predict` on
-a .tflite file."""
+included; frame models' files with their module and head as signatures too), the metadata
+round trip, VideoStream on a predictor, and `watch` / `predict` on a .tflite file."""
 
 import json
 
@@ -89,6 +89,7 @@ def test_clip_model_matches_keras_and_keeps_its_metadata(clip_modules, tmp_path)
     found = metadata.read(path.read_bytes(), str(path))
     assert found["inputs"][0]["name"] == "clips" and found["inputs"][0]["dtype"] == "float32"
     assert found["outputs"] == ["head"]
+    assert predictor.signatures == ["serving_default"]  # no module per frame to run alone
 
 
 @pytest.mark.parametrize("temporal", ["mean", "gru", "delta_lstm"])
@@ -111,6 +112,14 @@ def test_frame_models_match_keras_with_recurrent_heads_unrolled(tiny_image_modul
     expected = model.predict(clips, verbose=0)
     assert np.ptp(expected[:, 0]) > 0.01, expected  # clips are told apart
     np.testing.assert_allclose(predictor.predict(clips), expected, rtol=1e-4, atol=1e-6)
+    assert predictor.signatures == ["frame_features", "serving_default", "temporal_head"]
+    frames = clips.reshape(-1, 32, 32, 3)
+    features = predictor.run("frame_features", {"frames": frames})["features"]
+    np.testing.assert_allclose(
+        features, model.get_layer("module")(frames).numpy(), rtol=1e-4, atol=1e-5
+    )
+    head = predictor.run("temporal_head", {"features": features.reshape(4, 4, -1)})
+    np.testing.assert_allclose(head["probabilities"], expected, rtol=1e-4, atol=1e-6)
 
 
 class Igamma(keras.layers.Layer):
@@ -153,19 +162,40 @@ def test_int8_calibrated_on_clips_keeps_the_labels(trained):
     assert (expected == labels).mean() >= 0.75  # the model tells the squares apart
     assert predictor.quantization == "int8"
     np.testing.assert_array_equal(predictor.predict(clips).argmax(axis=1), expected)
+    assert predictor.signatures == ["serving_default"]  # calibrated on clips only
+    assert not VideoStream(predictor, step=2, frame_step=2).reuses_frames
+
+
+def _counting(predictor) -> dict:
+    """{signature: [sizes of the batches it ran]}, filled by every `predictor.run`."""
+    batches = {}
+    run = predictor.run
+
+    def counted(signature, inputs):
+        batches.setdefault(signature, []).append(len(next(iter(inputs.values()))))
+        return run(signature, inputs)
+
+    predictor.run = counted
+    return batches
 
 
 def test_video_stream_on_a_predictor_gives_the_keras_predictions(trained, square_video):
     model, _, path = trained
     frames = square_video[0]
+    predictor = load_litert(path, threads=1)
+    batches = _counting(predictor)
     predictions = {}
-    for name, source in (("keras", model), ("litert", load_litert(path, threads=1))):
+    for name, source in (("keras", model), ("litert", predictor)):
         stream = VideoStream(source, step=2, frame_step=2, drop_stale=False)
-        assert stream.reuses_frames == (name == "keras")
+        assert stream.reuses_frames
         for frame in frames:
             stream.step(frame)
         stream.close()
         predictions[name] = stream.predictions
+    # the warm-up's 4 frames, then each of the video's frames 0, 2, ..., 14 once: 4 for the
+    # first window (frames 0 to 6), 1 new frame for each of the next 4
+    assert batches["frame_features"] == [4, 4, 1, 1, 1, 1]
+    assert batches["temporal_head"] == [1] * 6 and "serving_default" not in batches
     keras_run, litert_run = predictions["keras"], predictions["litert"]
     assert [p.frame for p in litert_run] == [p.frame for p in keras_run] == list(range(6, 16, 2))
     assert [p.label for p in litert_run] == [p.label for p in keras_run]
@@ -181,6 +211,16 @@ def test_video_stream_on_a_predictor_gives_the_keras_predictions(trained, square
 def test_video_stream_refuses_an_image_predictor(digits_tflite):
     with pytest.raises(InputError, match="VideoStream needs a video model"):
         VideoStream(load_litert(digits_tflite))
+
+
+def test_run_names_the_signatures_a_file_has(trained):
+    predictor = load_litert(trained[2], threads=1)
+    with pytest.raises(InputError, match="has no signature 'detect'; it has frame_features, "):
+        predictor.run("detect", {"images": np.zeros([1, 32, 32, 3], np.float32)})
+    with pytest.raises(InputError, match=r"takes inputs \['frames'\], got \['images'\]"):
+        predictor.run("frame_features", {"images": np.zeros([1, 32, 32, 3], np.float32)})
+    with pytest.raises(InputError, match=r"'frames' of shape \[any, 32, 32, 3\], got \[1, 8, 8"):
+        predictor.run("frame_features", {"frames": np.zeros([1, 8, 8, 3], np.float32)})
 
 
 def test_watch_on_litert_in_a_fresh_process(trained, square_video, tmp_path):

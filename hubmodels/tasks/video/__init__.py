@@ -21,6 +21,7 @@ _PUBLIC = {
     "restore_metadata": ".serving",
     "serving_signatures": ".serving",
     "litert_model": ".serving",
+    "litert_signatures": ".serving",
     "add_commands": ".cli",
     "add_train_arguments": ".cli",
     "train": ".cli",

@@ -13,7 +13,9 @@ Metadata: class_names, frames (the clip length), step (frames between two predic
 `hubmodels watch`), frame_step (frames of the video between two clip frames, as trained),
 image_size (h, w) and value_range ([0, 1]).
 LiteRT (hubmodels.litert.export) converts the model that `litert_model` gives: its GRU or
-LSTM head unrolled over the clip's fixed frames.
+LSTM head unrolled over the clip's fixed frames. A frame model's file gets the two more
+signatures of `litert_signatures` (its module per frame, its temporal head per clip), so
+that VideoStream computes each frame's features once, as on TensorFlow.
 """
 
 from hubmodels._keras import keras, tf
@@ -22,6 +24,7 @@ from hubmodels.tasks.objectives import classification_outputs
 
 DEFAULT_STEP = 4  # a prediction every 4 frames, as the quic/sense real-time engine does
 VALUE_RANGE = (0.0, 1.0)
+FRAME_FEATURES, TEMPORAL_HEAD = "frame_features", "temporal_head"  # LiteRT signature names
 
 
 def export_metadata(model, frames=None, image_size=None, step=DEFAULT_STEP, frame_step=1) -> dict:
@@ -99,6 +102,51 @@ def litert_model(model):
         class_names=getattr(model, "class_names", None),
         name=model.name,
     )
+
+
+def frame_parts(model):
+    """(module, head) of a frame model (video_classifier on an image module), else None.
+
+    module: frames [n, h, w, 3] -> features [n, d]; head: the features of clips' frames
+    [batch * frames, d] (as the model builds it) -> probabilities [batch, classes].
+    """
+    if not isinstance(model, keras.Model):
+        return None
+    names = {layer.name for layer in model.layers}
+    if not {"frames_as_images", "module", "head"} <= names:
+        return None
+    return model.get_layer("module"), model.get_layer("head")
+
+
+def litert_signatures(model, specs: list) -> dict:
+    """The signatures a frame model's LiteRT file has beside serving_default, as concrete
+    functions by name ({} for other models):
+
+      frame_features: frames float32 [n, h, w, 3] in [0, 1] -> features float32 [n, d]
+      temporal_head: features float32 [batch, frames, d] -> probabilities [batch, classes]
+
+    model: the model LiteRT converts (`litert_model`'s); specs: serving_default's input
+    specs, clips [batch, frames, h, w, 3] with h, w fixed.
+    """
+    parts = frame_parts(model)
+    if parts is None:
+        return {}
+    module, head = parts
+    frames, height, width = specs[0].shape[1:4]
+
+    @tf.function(input_signature=[tf.TensorSpec([None, height, width, 3], tf.float32, "frames")])
+    def frame_features(images):
+        return {"features": module(images, training=False)}
+
+    features = frame_features.get_concrete_function()
+    depth = features.structured_outputs["features"].shape[-1]
+
+    @tf.function(input_signature=[tf.TensorSpec([None, frames, depth], tf.float32, "features")])
+    def temporal_head(clip_features):
+        flat = tf.reshape(clip_features, [-1, depth])  # as the head was built (frames_of_clips)
+        return {"probabilities": head(flat, training=False)}
+
+    return {FRAME_FEATURES: features, TEMPORAL_HEAD: temporal_head.get_concrete_function()}
 
 
 def _unrollable(layer) -> bool:

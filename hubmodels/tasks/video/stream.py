@@ -13,10 +13,10 @@ from a queue of size one: when a new clip comes while the last one still waits t
 waiting one is stale, is dropped and counted (`dropped`). A frame model (an image module
 on every frame, then a temporal head) runs its module once per frame: a window computes
 the features of its new frames only and reuses those of the frames it shares with the
-last window. A LiteRT predictor (hubmodels.load_litert of a video .tflite file) runs its
-whole clip model on every window instead: the file has no separate module and head.
-A streaming model with states (MoViNet's) would implement the same `step(frame)`
-interface with its states instead.
+last window. So does a LiteRT predictor (hubmodels.load_litert) of a frame model's file,
+through its signatures "frame_features" and "temporal_head"; other LiteRT files (clip
+models, int8 files) run their whole clip model on every window. A streaming model with
+states (MoViNet's) would implement the same `step(frame)` interface with its states instead.
 """
 
 import collections
@@ -29,7 +29,12 @@ import numpy as np
 
 from hubmodels._keras import keras, tf
 from hubmodels.errors import InputError
-from hubmodels.tasks.video.serving import DEFAULT_STEP
+from hubmodels.tasks.video.serving import (
+    DEFAULT_STEP,
+    FRAME_FEATURES,
+    TEMPORAL_HEAD,
+    frame_parts,
+)
 
 _STOP = object()
 
@@ -53,7 +58,8 @@ class VideoStream:
 
     model: a video model (hubmodels.load_model of a video export, or video_classifier), or
       a LiteRT predictor of one (hubmodels.load_litert); its clips are float32
-      [1, frames, h, w, 3] in [0, 1]. Only a Keras frame model reuses the features of frames.
+      [1, frames, h, w, 3] in [0, 1]. A frame model (Keras, or a LiteRT file with its
+      module and head as signatures) reuses the features of frames.
     frames, image_size, frame_step, step: the clip length, frame size (height, width),
       video frames between two clip frames and frames between two predictions. None: the
       export's metadata (step: 4, frame_step: 1 for a model without metadata).
@@ -90,7 +96,7 @@ class VideoStream:
         self.image_size = tuple(int(d) for d in size)
         self.class_names = getattr(model, "class_names", None)
         self.drop_stale = bool(drop_stale)
-        self.reuses_frames = _is_frame_model(model)
+        self.reuses_frames = _reuses_frames(model)
         self._trace(model)
         self._cache = {}  # frame index -> its features (frame models), kept by the worker
         span = (self.frames - 1) * self.frame_step + 1
@@ -174,30 +180,35 @@ class VideoStream:
     def _trace(self, model) -> None:
         """Traces what the worker runs now, so that no prediction waits for it: the model on
         a clip [1, frames, h, w, 3], or for a frame model its module on frames [n, h, w, 3]
-        and its head on the features of a clip's frames [frames, d]. A LiteRT predictor
-        allocates its tensors for that clip."""
-        if not isinstance(model, keras.Model):
-            self._predict = lambda clip: model.predict(clip, batch_size=1)
-            self._predict(np.zeros([1, self.frames, *self.image_size, 3], np.float32))
-            return
-        if not self.reuses_frames:
-            spec = tf.TensorSpec([1, self.frames, *self.image_size, 3], tf.float32)
+        and its head on the features of a clip's frames [1, frames, d]. A LiteRT predictor
+        allocates its tensors for them."""
+        clip = np.zeros([1, self.frames, *self.image_size, 3], np.float32)
+        keras_model = isinstance(model, keras.Model)
+        if not self.reuses_frames and keras_model:
+            spec = tf.TensorSpec(clip.shape, tf.float32)
             self._predict = tf.function(
                 lambda clip: model(clip, training=False), input_signature=[spec]
             )
-            self._predict(tf.zeros(spec.shape))
-            return
-        module, head = model.get_layer("module"), model.get_layer("head")
-        frame_spec = tf.TensorSpec([None, *self.image_size, 3], tf.float32)
-        self._features = tf.function(
-            lambda frames: module(frames, training=False), input_signature=[frame_spec]
-        )
-        features = self._features(tf.zeros([self.frames, *self.image_size, 3]))
-        self._head = tf.function(
-            lambda features: head(features, training=False),
-            input_signature=[tf.TensorSpec(features.shape, tf.float32)],
-        )
-        self._head(features)
+        elif not self.reuses_frames:
+            self._predict = lambda clip: model.predict(clip, batch_size=1)
+        elif keras_model:
+            module, head = frame_parts(model)
+            frame_spec = tf.TensorSpec([None, *self.image_size, 3], tf.float32)
+            self._features = tf.function(
+                lambda frames: module(frames, training=False), input_signature=[frame_spec]
+            )
+            depth = self._features(clip[0]).shape[-1]
+            self._head = tf.function(  # the head takes features [frames, d], as it was built
+                lambda features: head(tf.reshape(features, [-1, depth]), training=False),
+                input_signature=[tf.TensorSpec([1, self.frames, depth], tf.float32)],
+            )
+        else:
+            self._features = _signature(model, FRAME_FEATURES, "frames", "features")
+            self._head = _signature(model, TEMPORAL_HEAD, "features", "probabilities")
+        if self.reuses_frames:
+            self._head(np.asarray(self._features(clip[0]))[None])
+        else:
+            self._predict(clip)
 
     def _raise_worker_error(self) -> None:
         if self._error is not None:
@@ -261,10 +272,10 @@ class VideoStream:
             return np.asarray(self._predict(clip[None]))[0]
         new = [i for i, index in enumerate(indices) if index not in self._cache]
         if new:
-            for i, features in zip(new, self._features(clip[new]).numpy()):
+            for i, features in zip(new, np.asarray(self._features(clip[new]))):
                 self._cache[indices[i]] = features
         self._cache = {index: self._cache[index] for index in indices}
-        return self._head(np.stack([self._cache[index] for index in indices])).numpy()[0]
+        return np.asarray(self._head(np.stack([self._cache[i] for i in indices])[None]))[0]
 
     def _newest(self):
         newest = None
@@ -289,13 +300,17 @@ def _name(model) -> str:
     return getattr(model, "name", None) or getattr(model, "origin", None) or type(model).__name__
 
 
-def _is_frame_model(model) -> bool:
-    """Whether `model` is a Keras model running an image module on every frame
-    (video_classifier's layers)."""
-    if not isinstance(model, keras.Model):
-        return False
-    names = {layer.name for layer in model.layers}
-    return {"frames_as_images", "module", "head"} <= names
+def _reuses_frames(model) -> bool:
+    """Whether `model` runs an image module on every frame: a Keras frame model (see
+    serving.frame_parts), or a LiteRT predictor with that module and head as signatures."""
+    if isinstance(model, keras.Model):
+        return frame_parts(model) is not None
+    return {FRAME_FEATURES, TEMPORAL_HEAD} <= set(getattr(model, "signatures", ()))
+
+
+def _signature(predictor, name, input_name, output_name):
+    """array -> array: the LiteRT predictor's signature `name` (one input, one output)."""
+    return lambda array: predictor.run(name, {input_name: array})[output_name]
 
 
 def _first(*values):
