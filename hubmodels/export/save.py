@@ -51,7 +51,7 @@ def save_model(model, path, overwrite=False, task=None, **options) -> Path:
             f"build); model {model.name!r} has no symbolic inputs"
         )
     task_metadata = serving.export_metadata(model, **options)
-    _check_modules(model)
+    refuse_session_modules(model)
     task_metadata["requires"] = _required_packages(model)
 
     def write(folder, scratch):
@@ -85,15 +85,16 @@ def load_model(path):
     return model
 
 
-def _check_modules(model) -> None:
-    """Refuses modules run in a TF1 session: their graph lives outside TensorFlow's."""
+def refuse_session_modules(model, into="a SavedModel") -> None:
+    """Refuses modules run in a TF1 session: their graph lives outside TensorFlow's, so
+    `into` (what the model is written as) cannot contain it."""
     for layer in model.submodules:
         module = getattr(layer, "module", None)
         if module is not None and module.runs_in_session:
             raise ModuleFormatError(
                 f"cannot export model {model.name!r}: its layer {layer.name!r} runs module "
                 f"{module.handle} in a TF1 graph session (TF2 could not load it), "
-                "which a SavedModel cannot contain"
+                f"which {into} cannot contain"
             )
 
 

@@ -25,6 +25,7 @@ from hubmodels import tasks
 from hubmodels._keras import keras, tf
 from hubmodels.errors import HubModelsError, InputError
 from hubmodels.export import atomic
+from hubmodels.export.save import refuse_session_modules
 from hubmodels.litert import metadata
 from hubmodels.litert.predictor import SIGNATURE
 from hubmodels.litert.quantization import configure, mode_of
@@ -78,6 +79,7 @@ def convert(model, quantization=None, representative_data=None, task=None, **opt
             f"model {model.name!r} was not made by a hubmodels factory: say which task it "
             f"serves with task=... (one of {', '.join(tasks.names())})"
         )
+    refuse_session_modules(model, into="a LiteRT file")
     task = tasks.get(task_name)
     task_metadata = task.export_metadata(model, **options)
     inference = _without_augmentation(model)

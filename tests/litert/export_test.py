@@ -7,7 +7,9 @@ import pytest
 
 from hubmodels import save_model
 from hubmodels._keras import keras, tf
-from hubmodels.errors import InputError
+from hubmodels.errors import InputError, ModuleFormatError
+from hubmodels.hub.layer import ModuleLayer
+from hubmodels.hub.module import Module
 from hubmodels.litert import ConversionError, convert, export_litert, load_litert, metadata
 from hubmodels.tasks.task_model import TaskModel
 from tests.litert.conftest import DIGIT_NAMES
@@ -117,3 +119,16 @@ def test_augmentation_layer_is_left_out(tiny_image_module, tmp_path):
     images = np.random.default_rng(0).random((3, 32, 32, 3), dtype=np.float32)
     expected = model.predict(images, verbose=0)
     np.testing.assert_allclose(predictor.predict(images), expected, rtol=1e-4, atol=1e-6)
+
+
+def test_session_only_modules_are_refused(tmp_path):
+    from tests.saved_models import write_old_tf1_savedmodel
+
+    module = Module(write_old_tf1_savedmodel(tmp_path / "old", bad_signature="missing_output"))
+    inputs = keras.Input(shape=(8, 8, 3))
+    pooled = keras.layers.GlobalAveragePooling2D()(inputs)
+    outputs = ModuleLayer(module, signature="serving_default")(pooled[:, :2])
+    model = keras.Model(inputs, outputs)
+    with pytest.raises(ModuleFormatError, match=r"TF1 graph session .* a LiteRT file cannot"):
+        export_litert(model, tmp_path / "model.tflite", task="image")
+    assert not (tmp_path / "model.tflite").exists()
