@@ -18,12 +18,12 @@ from hubmodels.zoo import sources
 from hubmodels.zoo.mtcnn import SOURCE as MTCNN_SOURCE
 from tests.cli.command import run_hubmodels
 from tests.photos import grace_hopper, grace_hopper_path
-from tests.tasks.detection.conftest import STANDIN
+from tests.tasks.detection.conftest import STANDIN, TinyDetector
 
 FACES = "hubmodels://mtcnn/face_detection"
 
 
-class QuadrantDetector(tf.Module):
+class QuadrantDetector(TinyDetector):
     """A TF2 detection-zoo style module (uint8 images in; boxes [b, 5, 4], scores, float
     classes, num_detections out) seeing each image as four quadrants: score = the quadrant's
     mean brightness, class = 1 + its brightest channel; a fifth box, quadrant 0 shrunk by 10%
@@ -32,11 +32,7 @@ class QuadrantDetector(tf.Module):
     whose TensorList lowering LiteRT fails to run (SLICE in the WHILE body)."""
 
     def __init__(self, batch=False, keypoints=False, size=None):
-        super().__init__()
-        self.keypoints = keypoints
-        shape = [None if batch else 1, *(size or (None, None)), 3]
-        spec = tf.TensorSpec(shape, tf.uint8, name="input_tensor")
-        self.detect = tf.function(self._detect, input_signature=[spec])
+        super().__init__(batch, keypoints, size)  # its signature, with this _detect
 
     def _detect(self, input_tensor):
         pixels = tf.cast(input_tensor, tf.float32) / 255.0
