@@ -36,15 +36,18 @@ def uses_litert(source, runtime) -> bool:
 
 
 def litert_predictor(source, threads: int):
-    """The LiteRT predictor of a .tflite file, or of `source` (a Keras task model or a
-    save_model export folder) converted to float32 in memory."""
+    """The LiteRT predictor of a .tflite file, or of `source` (a Keras task model, a
+    save_model export folder or an ObjectDetector) converted to float32 in memory."""
     from hubmodels.litert.predictor import LiteRTPredictor, load_litert
 
     if is_tflite(source):
         return load_litert(source, threads)
     from hubmodels.litert.export import convert
 
-    name = source if isinstance(source, (str, Path)) else source.name
+    if isinstance(source, (str, Path)):
+        name = source
+    else:  # a model's name, a detector's module
+        name = getattr(source, "handle", None) or source.name
     return LiteRTPredictor(convert(source), f"{name} (converted to LiteRT)", threads)
 
 

@@ -22,7 +22,7 @@ import dataclasses
 import numpy as np
 
 from hubmodels import tasks
-from hubmodels._keras import native_stderr_held, tf
+from hubmodels._keras import tf
 from hubmodels.litert import metadata
 from hubmodels.litert.quantization import configure, mode_of
 from hubmodels.tasks.detection import images as image_checks
@@ -42,7 +42,7 @@ def convert(detector, quantization=None, representative_data=None, **options) ->
       int8 needs representative_data: uint8 images [n, h, w, 3] of one size).
     options: none are taken (as the detection export).
     """
-    from hubmodels.litert.export import ConversionError
+    from hubmodels.litert.export import ConversionError, run_converter
 
     mode = mode_of(quantization)
     task_metadata = tasks.get(TASK).export_metadata(detector, **options)
@@ -59,16 +59,7 @@ def convert(detector, quantization=None, representative_data=None, **options) ->
     root.module = loaded  # the converter saves it with the function: its variables go along
     converter = tf.lite.TFLiteConverter.from_concrete_functions([function], root)
     configure(converter, mode, representative_data, list(function.structured_input_signature[0]))
-    refused = None
-    with native_stderr_held():  # the command line without -v
-        try:  # the converter's diagnostics go to stderr; the error below names the ops
-            content = converter.convert()
-        except Exception as err:
-            if type(err).__name__ != "ConverterError":  # tf.lite does not export its class
-                raise
-            refused = err
-    if refused is not None:
-        raise ConversionError(_refused(refused, detector.handle, mode))
+    content = run_converter(converter, lambda err: _refused(err, detector.handle, mode))
     labels = labels or label_map(detector)
     outputs = list(function.structured_outputs)
     inputs = [(INPUT, [1, None, None, 3], "uint8")]
@@ -205,10 +196,9 @@ def _serving_function(detector):
 def _refused(err, handle: str, mode: str) -> str:
     """What the converter refused: each op with where it lies (the module's function and
     the node's scope), e.g. "tf.ResizeArea (in 'detect', at 'while/resize')"."""
-    found = {}
-    for error in getattr(err, "errors", []):
-        if error.operator.name:
-            found.setdefault(error.operator.name, _where(error.location))
+    from hubmodels.litert.export import refused_ops
+
+    found = refused_ops(err, _where)
     named = [f"{op} ({found[op]})" if found[op] else op for op in sorted(found)]
     lines = [line.strip() for line in str(err).splitlines() if line.strip()]
     reason = "; ".join(named) or (lines[0] if lines else "the converter gave no reason")

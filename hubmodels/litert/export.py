@@ -22,7 +22,7 @@ import re
 from pathlib import Path
 
 from hubmodels import tasks
-from hubmodels._keras import keras, tf
+from hubmodels._keras import keras, native_stderr_held, tf
 from hubmodels.errors import HubModelsError, InputError
 from hubmodels.export import atomic
 from hubmodels.export.save import refuse_session_modules
@@ -96,12 +96,7 @@ def convert(model, quantization=None, representative_data=None, task=None, **opt
         _named(functions), inference if len(functions) > 1 else model
     )
     configure(converter, mode, representative_data, specs)
-    try:
-        content = converter.convert()
-    except Exception as err:
-        if type(err).__name__ != "ConverterError":  # tf.lite does not export its class
-            raise
-        raise ConversionError(_unsupported(err, model, mode)) from None
+    content = run_converter(converter, lambda err: _unsupported(err, model, mode))
     inputs = [(spec.name, spec.shape, spec.dtype.name) for spec in specs]
     described = metadata.describe(task_name, mode, inputs, model.output_names, task_metadata)
     return metadata.write(content, described)
@@ -171,13 +166,32 @@ def _named(functions: dict) -> list:
     return list(functions.values())
 
 
-def _unsupported(err, model, mode: str) -> str:
-    """What the converter refused: each op with the model layer it lies in."""
+def run_converter(converter, refusal) -> bytes:
+    """converter.convert(), its diagnostics held off the command line's stderr (shown with
+    -v); ConversionError(refusal(error)) when it refuses the model's ops."""
+    with native_stderr_held():
+        try:
+            return converter.convert()
+        except Exception as err:
+            if type(err).__name__ != "ConverterError":  # tf.lite does not export its class
+                raise
+            refused = err  # raised below, once the held diagnostics are dropped
+    raise ConversionError(refusal(refused))
+
+
+def refused_ops(err, locate) -> dict:
+    """{op name: where it lies (locate(the converter's location of it)), or None} of each
+    op a converter error refuses."""
     found = {}
     for error in getattr(err, "errors", []):
-        op = error.operator.name
-        if op:
-            found.setdefault(op, _layer_of(error.location, model))
+        if error.operator.name:
+            found.setdefault(error.operator.name, locate(error.location))
+    return found
+
+
+def _unsupported(err, model, mode: str) -> str:
+    """What the converter refused: each op with the model layer it lies in."""
+    found = refused_ops(err, lambda location: _layer_of(location, model))
     if any(found.values()):  # ops outside every layer come along with those in one (tf.Const)
         found = {op: layer for op, layer in found.items() if layer}
     if not found:  # older converters only list ops in the message: "Custom ops: A, B"

@@ -79,10 +79,7 @@ def _detector(args):
     detector = object_detector(args.module, **given)
     if not uses_litert(args.module, args.runtime):
         return detector
-    from hubmodels.litert.detection import convert
-    from hubmodels.litert.predictor import LiteRTPredictor
-
-    return LiteRTPredictor(convert(detector), f"{args.module} (converted to LiteRT)", args.threads)
+    return litert_predictor(detector, args.threads)
 
 
 def detect(args) -> None:
